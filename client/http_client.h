@@ -1,0 +1,59 @@
+// HttpClient: a Client speaking Vigil's Kubernetes REST API over HTTP.
+//
+// Thread safety: safe for concurrent use (a connection per call; watches hold
+// their own connection).
+#ifndef VIGIL_CLIENT_HTTP_CLIENT_H_
+#define VIGIL_CLIENT_HTTP_CLIENT_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "client/client.h"
+
+namespace vigil::client {
+
+struct HttpClientOptions {
+  std::string server = "http://127.0.0.1:8443";  // base URL
+  std::string bearer_token;                      // "" = none
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+};
+
+class HttpClient : public Client {
+ public:
+  explicit HttpClient(HttpClientOptions options);
+  ~HttpClient() override;
+
+  absl::StatusOr<Json> Get(const std::string& kind, const std::string& name) override;
+  absl::StatusOr<ObjectList> List(const std::string& kind,
+                                  const ListOptions& options = {}) override;
+  absl::StatusOr<Json> Create(const Json& obj, const WriteOptions& options = {}) override;
+  absl::StatusOr<Json> Update(const Json& obj, const WriteOptions& options = {}) override;
+  absl::StatusOr<Json> UpdateStatus(const Json& obj,
+                                    const WriteOptions& options = {}) override;
+  absl::StatusOr<Json> Patch(const std::string& kind, const std::string& name,
+                             const Json& merge_patch, bool status = false,
+                             const WriteOptions& options = {}) override;
+  absl::StatusOr<Json> Delete(
+      const std::string& kind, const std::string& name,
+      std::optional<int64_t> expected_resource_version = std::nullopt,
+      const WriteOptions& options = {}) override;
+  absl::StatusOr<std::unique_ptr<WatchStream>> Watch(
+      const std::string& kind, const ListOptions& options = {}) override;
+
+  // GET of a kind (name == "": the list) as a meta.k8s.io/v1 Table, the way
+  // kubectl asks for it (Accept: application/json;as=Table;g=meta.k8s.io;v=v1).
+  absl::StatusOr<Json> GetTable(const std::string& kind, const std::string& name,
+                                const ListOptions& options = {});
+
+  // GET of any path returning JSON (discovery, /openapi/v3, /version).
+  absl::StatusOr<Json> GetPath(const std::string& path);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil::client
+
+#endif  // VIGIL_CLIENT_HTTP_CLIENT_H_
