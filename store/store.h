@@ -106,7 +106,7 @@ class Store {
   // Watches `kind` ("" = every kind) for changes with revision > after_revision.
   // after_revision == 0 means "from now". Replays logged events first.
   // Errors: OutOfRange ("expired") if after_revision < CompactedRevision().
-  virtual absl::StatusOr<std::unique_ptr<Watch>> Watch(
+  virtual absl::StatusOr<std::unique_ptr<store::Watch>> Watch(
       const std::string& kind, int64_t after_revision) = 0;
 
   // Drops event-log entries with revision <= `revision`. Lists and watches
