@@ -1,0 +1,202 @@
+// Enum spellings and status writers of api/types.h.
+#include <array>
+
+#include "api/types.h"
+
+namespace vigil::api {
+namespace {
+
+template <size_t N>
+using Names = std::array<std::string_view, N>;
+
+template <typename E, size_t N>
+std::string_view NameOf(const Names<N>& names, E value) {
+  const size_t index = static_cast<size_t>(value);
+  return index < N ? names[index] : std::string_view();
+}
+
+template <typename E, size_t N>
+bool ParseName(const Names<N>& names, std::string_view text, E* out) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == text) {
+      *out = static_cast<E>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+constexpr Names<4> kAdminStates = {"Unlocked", "Locked", "LockedInstantiation",
+                                   "ShuttingDown"};
+constexpr Names<5> kHaStates = {"", "Active", "Standby", "Quiescing", "Quiesced"};
+constexpr Names<5> kRedundancyModels = {"2N", "N+M", "N-Way", "N-Way-Active",
+                                        "No-Redundancy"};
+constexpr Names<7> kPresenceStates = {
+    "Uninstantiated", "Instantiating",       "Instantiated",     "Terminating",
+    "Restarting",     "InstantiationFailed", "TerminationFailed"};
+constexpr Names<2> kOperStates = {"Enabled", "Disabled"};
+constexpr Names<3> kReadinessStates = {"InService", "OutOfService", "Stopping"};
+constexpr Names<5> kRecoveryActions = {"ComponentRestart", "ComponentFailover",
+                                       "UnitRestart", "UnitFailover",
+                                       "NodeFailover"};
+constexpr Names<3> kAssignmentStates = {"Unassigned", "PartiallyAssigned",
+                                        "FullyAssigned"};
+constexpr Names<3> kConditionStatuses = {"True", "False", "Unknown"};
+constexpr Names<2> kInvokers = {"Component", "Framework"};
+
+}  // namespace
+
+std::string_view ToString(AdminState v) { return NameOf(kAdminStates, v); }
+std::string_view ToString(HaState v) { return NameOf(kHaStates, v); }
+std::string_view ToString(RedundancyModel v) { return NameOf(kRedundancyModels, v); }
+std::string_view ToString(PresenceState v) { return NameOf(kPresenceStates, v); }
+std::string_view ToString(OperState v) { return NameOf(kOperStates, v); }
+std::string_view ToString(ReadinessState v) { return NameOf(kReadinessStates, v); }
+std::string_view ToString(RecoveryAction v) { return NameOf(kRecoveryActions, v); }
+std::string_view ToString(AssignmentState v) { return NameOf(kAssignmentStates, v); }
+std::string_view ToString(ConditionStatus v) { return NameOf(kConditionStatuses, v); }
+std::string_view ToString(HealthCheckInvoker v) { return NameOf(kInvokers, v); }
+
+bool Parse(std::string_view t, AdminState* out) { return ParseName(kAdminStates, t, out); }
+bool Parse(std::string_view t, HaState* out) { return ParseName(kHaStates, t, out); }
+bool Parse(std::string_view t, RedundancyModel* out) {
+  return ParseName(kRedundancyModels, t, out);
+}
+bool Parse(std::string_view t, PresenceState* out) {
+  return ParseName(kPresenceStates, t, out);
+}
+bool Parse(std::string_view t, OperState* out) { return ParseName(kOperStates, t, out); }
+bool Parse(std::string_view t, ReadinessState* out) {
+  return ParseName(kReadinessStates, t, out);
+}
+bool Parse(std::string_view t, RecoveryAction* out) {
+  return ParseName(kRecoveryActions, t, out);
+}
+bool Parse(std::string_view t, AssignmentState* out) {
+  return ParseName(kAssignmentStates, t, out);
+}
+bool Parse(std::string_view t, ConditionStatus* out) {
+  return ParseName(kConditionStatuses, t, out);
+}
+bool Parse(std::string_view t, HealthCheckInvoker* out) {
+  return ParseName(kInvokers, t, out);
+}
+
+namespace {
+
+// Sets out[key] = value unless value is empty.
+void PutString(Json& out, const char* key, const std::string& value) {
+  if (!value.empty()) out[key] = value;
+}
+
+void PutStrings(Json& out, const char* key, const std::vector<std::string>& values) {
+  if (!values.empty()) out[key] = values;
+}
+
+void PutConditions(Json& out, const std::vector<Condition>& conditions) {
+  if (conditions.empty()) return;
+  Json list = Json::array();
+  for (const Condition& condition : conditions) list.push_back(ToJson(condition));
+  out["conditions"] = std::move(list);
+}
+
+void PutFailure(Json& out, const Failure& failure) {
+  if (failure.reason.empty()) return;
+  Json json = {{"reason", failure.reason}};
+  PutString(json, "time", failure.time);
+  PutString(json, "source", failure.source);
+  out["lastFailure"] = std::move(json);
+}
+
+Json StatusBase(int64_t observed_generation, const std::vector<Condition>& conditions) {
+  Json out = {{"observedGeneration", observed_generation}};
+  PutConditions(out, conditions);
+  return out;
+}
+
+}  // namespace
+
+Json ToJson(const Condition& condition) {
+  Json out = {{"type", condition.type},
+              {"status", ToString(condition.status)},
+              {"observedGeneration", condition.observed_generation}};
+  PutString(out, "lastTransitionTime", condition.last_transition_time);
+  PutString(out, "reason", condition.reason);
+  PutString(out, "message", condition.message);
+  return out;
+}
+
+Json ToJson(const NodeStatus& status) {
+  Json out = StatusBase(status.observed_generation, status.conditions);
+  out["operState"] = ToString(status.oper_state);
+  PutString(out, "readiness", status.readiness);
+  Json agent = Json::object();
+  PutString(agent, "version", status.agent_version);
+  PutString(agent, "lastHeartbeat", status.agent_last_heartbeat);
+  if (!agent.empty()) out["agent"] = std::move(agent);
+  return out;
+}
+
+Json ToJson(const ServiceGroupStatus& status) {
+  Json out = StatusBase(status.observed_generation, status.conditions);
+  out["assignedUnits"] = status.assigned_units;
+  out["activeUnits"] = status.active_units;
+  out["standbyUnits"] = status.standby_units;
+  out["spareUnits"] = status.spare_units;
+  out["assignedInstances"] = status.assigned_instances;
+  out["totalInstances"] = status.total_instances;
+  PutString(out, "message", status.message);
+  return out;
+}
+
+Json ToJson(const ServiceUnitStatus& status) {
+  Json out = StatusBase(status.observed_generation, status.conditions);
+  out["presenceState"] = ToString(status.presence_state);
+  out["operState"] = ToString(status.oper_state);
+  out["readinessState"] = ToString(status.readiness_state);
+  out["activeAssignments"] = status.active_assignments;
+  out["standbyAssignments"] = status.standby_assignments;
+  out["restartCount"] = status.restart_count;
+  PutFailure(out, status.last_failure);
+  return out;
+}
+
+Json ToJson(const ComponentStatus& status) {
+  Json out = StatusBase(status.observed_generation, status.conditions);
+  out["presenceState"] = ToString(status.presence_state);
+  out["operState"] = ToString(status.oper_state);
+  out["haState"] = ToString(status.ha_state);
+  out["pid"] = status.pid;
+  PutString(out, "startTime", status.start_time);
+  out["restartCount"] = status.restart_count;
+  PutFailure(out, status.last_failure);
+  if (!status.domain.name.empty()) {
+    Json domain = {{"id", status.domain.id},
+                   {"name", status.domain.name},
+                   {"qemuPid", status.domain.qemu_pid}};
+    PutString(domain, "state", status.domain.state);
+    out["domain"] = std::move(domain);
+  }
+  return out;
+}
+
+Json ToJson(const ServiceInstanceStatus& status) {
+  Json out = StatusBase(status.observed_generation, status.conditions);
+  out["assignmentState"] = ToString(status.assignment_state);
+  Json assignments = Json::array();
+  for (const Assignment& assignment : status.assignments) {
+    Json json = {{"unit", assignment.unit},
+                 {"haState", ToString(assignment.ha_state)},
+                 {"confirmed", assignment.confirmed}};
+    PutString(json, "node", assignment.node);
+    PutString(json, "since", assignment.since);
+    assignments.push_back(std::move(json));
+  }
+  if (!assignments.empty()) out["assignments"] = std::move(assignments);
+  PutStrings(out, "activeUnits", status.active_units);
+  PutStrings(out, "standbyUnits", status.standby_units);
+  PutString(out, "message", status.message);
+  return out;
+}
+
+}  // namespace vigil::api

@@ -1,0 +1,345 @@
+// Typed views of Vigil objects for controllers and agents.
+//
+// The JSON documents (api/object.h) stay the source of truth; these structs
+// are read from them with FromJson<T> (defaults applied first, so every spec
+// field has its value) and statuses are written back with ToJson. Durations
+// are std::chrono::milliseconds; timestamps stay RFC 3339 strings.
+//
+// Thread safety: plain values; the functions are pure.
+#ifndef VIGIL_API_TYPES_H_
+#define VIGIL_API_TYPES_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "api/object.h"
+
+namespace vigil::api {
+
+using Millis = std::chrono::milliseconds;
+using StringMap = std::map<std::string, std::string>;
+
+// Enums, each spelled in JSON as its name without the k ("N+M" for kNPlusM).
+// ToString gives that spelling; Parse reads it (false if unknown, *out kept).
+enum class AdminState { kUnlocked, kLocked, kLockedInstantiation, kShuttingDown };
+enum class HaState { kNone, kActive, kStandby, kQuiescing, kQuiesced };  // kNone: ""
+enum class RedundancyModel { k2N, kNPlusM, kNWay, kNWayActive, kNoRedundancy };
+enum class PresenceState {
+  kUninstantiated, kInstantiating, kInstantiated, kTerminating, kRestarting,
+  kInstantiationFailed, kTerminationFailed
+};
+enum class OperState { kEnabled, kDisabled };
+enum class ReadinessState { kInService, kOutOfService, kStopping };
+enum class RecoveryAction {
+  kComponentRestart, kComponentFailover, kUnitRestart, kUnitFailover, kNodeFailover
+};
+enum class AssignmentState { kUnassigned, kPartiallyAssigned, kFullyAssigned };
+enum class ConditionStatus { kTrue, kFalse, kUnknown };
+enum class HealthCheckInvoker { kComponent, kFramework };
+
+std::string_view ToString(AdminState value);
+std::string_view ToString(HaState value);
+std::string_view ToString(RedundancyModel value);
+std::string_view ToString(PresenceState value);
+std::string_view ToString(OperState value);
+std::string_view ToString(ReadinessState value);
+std::string_view ToString(RecoveryAction value);
+std::string_view ToString(AssignmentState value);
+std::string_view ToString(ConditionStatus value);
+std::string_view ToString(HealthCheckInvoker value);
+
+bool Parse(std::string_view text, AdminState* out);
+bool Parse(std::string_view text, HaState* out);
+bool Parse(std::string_view text, RedundancyModel* out);
+bool Parse(std::string_view text, PresenceState* out);
+bool Parse(std::string_view text, OperState* out);
+bool Parse(std::string_view text, ReadinessState* out);
+bool Parse(std::string_view text, RecoveryAction* out);
+bool Parse(std::string_view text, AssignmentState* out);
+bool Parse(std::string_view text, ConditionStatus* out);
+bool Parse(std::string_view text, HealthCheckInvoker* out);
+
+struct ObjectMeta {
+  std::string name;
+  std::string uid;
+  StringMap labels;
+  StringMap annotations;
+  std::string resource_version;
+  int64_t generation = 0;
+  std::string creation_timestamp;
+  std::string deletion_timestamp;  // empty unless being deleted
+  std::vector<std::string> finalizers;
+};
+
+struct Condition {
+  std::string type;
+  ConditionStatus status = ConditionStatus::kUnknown;
+  int64_t observed_generation = 0;
+  std::string last_transition_time;
+  std::string reason;
+  std::string message;
+  bool operator==(const Condition&) const = default;
+};
+
+struct Failure {
+  std::string reason;
+  std::string time;
+  std::string source;  // Component only
+  bool operator==(const Failure&) const = default;
+};
+
+// ---- Node ----
+struct NodeSpec {
+  AdminState admin_state = AdminState::kUnlocked;
+  std::string hypervisor;
+  std::string hosted_by;
+  int64_t unit_failover_max = 0;
+  Millis unit_failover_probation{0};
+  bool auto_repair = true;
+};
+struct NodeStatus {
+  int64_t observed_generation = 0;
+  std::vector<Condition> conditions;
+  OperState oper_state = OperState::kEnabled;
+  std::string readiness;
+  std::string agent_version;
+  std::string agent_last_heartbeat;
+};
+struct Node {
+  ObjectMeta metadata;
+  NodeSpec spec;
+  NodeStatus status;
+};
+
+// ---- ServiceGroup ----
+struct AutoAdjust {
+  bool enabled = false;
+  Millis probation{0};
+  Millis min_interval{0};
+};
+struct GroupRecovery {
+  int64_t component_restart_max = 0;
+  Millis component_restart_probation{0};
+  int64_t unit_restart_max = 0;
+  Millis unit_restart_probation{0};
+};
+struct ServiceGroupSpec {
+  RedundancyModel redundancy_model = RedundancyModel::k2N;
+  AdminState admin_state = AdminState::kUnlocked;
+  int64_t preferred_active_units = 1;
+  int64_t preferred_standby_units = 1;
+  int64_t preferred_in_service_units = 0;
+  int64_t max_active_instances_per_unit = 0;
+  int64_t max_standby_instances_per_unit = 0;
+  bool auto_repair = true;
+  AutoAdjust auto_adjust;
+  GroupRecovery recovery;
+};
+struct ServiceGroupStatus {
+  int64_t observed_generation = 0;
+  std::vector<Condition> conditions;
+  int64_t assigned_units = 0;
+  int64_t active_units = 0;
+  int64_t standby_units = 0;
+  int64_t spare_units = 0;
+  int64_t assigned_instances = 0;
+  int64_t total_instances = 0;
+  std::string message;
+};
+struct ServiceGroup {
+  ObjectMeta metadata;
+  ServiceGroupSpec spec;
+  ServiceGroupStatus status;
+};
+
+// ---- ServiceUnit ----
+struct ServiceUnitSpec {
+  std::string service_group;
+  std::string node;
+  int64_t rank = 0;
+  AdminState admin_state = AdminState::kUnlocked;
+  bool failover = false;
+};
+struct ServiceUnitStatus {
+  int64_t observed_generation = 0;
+  std::vector<Condition> conditions;
+  PresenceState presence_state = PresenceState::kUninstantiated;
+  OperState oper_state = OperState::kEnabled;
+  ReadinessState readiness_state = ReadinessState::kOutOfService;
+  int64_t active_assignments = 0;
+  int64_t standby_assignments = 0;
+  int64_t restart_count = 0;
+  Failure last_failure;  // empty reason: none
+};
+struct ServiceUnit {
+  ObjectMeta metadata;
+  ServiceUnitSpec spec;
+  ServiceUnitStatus status;
+};
+
+// ---- Component ----
+struct Instantiation {
+  int64_t attempts = 0;
+  Millis delay{0};
+};
+struct ExecHealthCheck {
+  enum class Kind { kExec, kTcp, kHttp };
+  Kind kind = Kind::kExec;
+  std::vector<std::string> command;  // kExec
+  std::string host;                  // kTcp, kHttp
+  int64_t port = 0;                  // kTcp, kHttp
+  std::string path;                  // kHttp
+  std::string scheme;                // kHttp: "http" or "https"
+  Millis period{0};
+  Millis timeout{0};
+  int64_t failure_threshold = 0;
+};
+struct ExecSpec {
+  std::vector<std::string> instantiate;
+  std::vector<std::string> terminate;
+  std::vector<std::string> cleanup;
+  StringMap env;
+  std::string working_dir;
+  Millis instantiate_timeout{0};
+  Millis terminate_timeout{0};
+  Millis cleanup_timeout{0};
+  Instantiation instantiation;
+  std::optional<ExecHealthCheck> health_check;
+};
+struct SaAwareSpec {
+  std::vector<std::string> command;
+  StringMap env;
+  std::string working_dir;
+  Millis instantiate_timeout{0};
+  Millis csi_set_timeout{0};
+  Millis terminate_timeout{0};
+  Millis cleanup_timeout{0};
+  Instantiation instantiation;
+  HealthCheckInvoker health_check_invoker = HealthCheckInvoker::kComponent;
+  Millis health_check_period{0};
+  Millis health_check_max_duration{0};
+};
+struct VirtualMachineSpec {
+  std::string domain_xml;   // exactly one of domain_xml, domain_name
+  std::string domain_name;
+  Millis shutdown_timeout{0};
+  std::optional<Millis> guest_agent_ping;
+  Millis start_timeout{0};
+};
+struct ComponentSpec {
+  std::string service_unit;
+  std::vector<std::string> cs_types;
+  RecoveryAction recovery = RecoveryAction::kComponentRestart;
+  bool disable_restart = false;
+  // Exactly one is set.
+  std::optional<ExecSpec> exec;
+  std::optional<SaAwareSpec> sa_aware;
+  std::optional<VirtualMachineSpec> virtual_machine;
+};
+struct DomainStatus {
+  int64_t id = -1;
+  std::string name;
+  int64_t qemu_pid = 0;
+  std::string state;
+  bool operator==(const DomainStatus&) const = default;
+};
+struct ComponentStatus {
+  int64_t observed_generation = 0;
+  std::vector<Condition> conditions;
+  PresenceState presence_state = PresenceState::kUninstantiated;
+  OperState oper_state = OperState::kEnabled;
+  HaState ha_state = HaState::kNone;
+  int64_t pid = 0;
+  std::string start_time;
+  int64_t restart_count = 0;
+  Failure last_failure;  // empty reason: none
+  DomainStatus domain;   // empty name: none
+};
+struct Component {
+  ObjectMeta metadata;
+  ComponentSpec spec;
+  ComponentStatus status;
+};
+
+// ---- ServiceInstance ----
+struct Csi {
+  std::string name;
+  std::string cs_type;
+  StringMap attributes;
+  std::vector<std::string> depends_on;
+};
+struct InstanceDependency {
+  std::string service_instance;
+  Millis tolerance_time{0};
+};
+struct RankedUnit {
+  std::string unit;
+  int64_t rank = 0;
+};
+struct ServiceInstanceSpec {
+  std::string service_group;
+  int64_t rank = 0;
+  AdminState admin_state = AdminState::kUnlocked;
+  int64_t preferred_active_assignments = 1;
+  int64_t preferred_standby_assignments = 1;
+  std::vector<Csi> csis;
+  std::vector<InstanceDependency> depends_on;
+  std::vector<RankedUnit> ranked_units;
+};
+struct Assignment {
+  std::string unit;
+  std::string node;
+  HaState ha_state = HaState::kNone;
+  std::string since;
+  bool confirmed = false;
+  bool operator==(const Assignment&) const = default;
+};
+struct ServiceInstanceStatus {
+  int64_t observed_generation = 0;
+  std::vector<Condition> conditions;
+  AssignmentState assignment_state = AssignmentState::kUnassigned;
+  std::vector<Assignment> assignments;
+  std::vector<std::string> active_units;
+  std::vector<std::string> standby_units;
+  std::string message;
+};
+struct ServiceInstance {
+  ObjectMeta metadata;
+  ServiceInstanceSpec spec;
+  ServiceInstanceStatus status;
+};
+
+// Reads a whole object of kind T (Node, ServiceGroup, ServiceUnit, Component
+// or ServiceInstance). Defaults are applied to a copy first, so unset spec
+// fields read as their schema defaults. An absent status reads as the
+// zero-valued status.
+// Errors: InvalidArgument if obj is not an object of T's kind, or a field has
+// the wrong type or an unknown enum value or bad duration (naming the field).
+template <typename T>
+absl::StatusOr<T> FromJson(const Json& obj);
+
+template <> absl::StatusOr<Node> FromJson<Node>(const Json& obj);
+template <> absl::StatusOr<ServiceGroup> FromJson<ServiceGroup>(const Json& obj);
+template <> absl::StatusOr<ServiceUnit> FromJson<ServiceUnit>(const Json& obj);
+template <> absl::StatusOr<Component> FromJson<Component>(const Json& obj);
+template <> absl::StatusOr<ServiceInstance> FromJson<ServiceInstance>(const Json& obj);
+
+// The JSON of a status, as it goes under the object's "status" key. Empty
+// strings, empty lists and empty failures are omitted (so ValidateStatus
+// accepts the result).
+Json ToJson(const Condition& condition);
+Json ToJson(const NodeStatus& status);
+Json ToJson(const ServiceGroupStatus& status);
+Json ToJson(const ServiceUnitStatus& status);
+Json ToJson(const ComponentStatus& status);
+Json ToJson(const ServiceInstanceStatus& status);
+
+}  // namespace vigil::api
+
+#endif  // VIGIL_API_TYPES_H_
