@@ -1,0 +1,148 @@
+// The vigil command line: flags and subcommands (CLI11), dispatched to the
+// commands in cli/commands.h.
+#include <algorithm>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/match.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+
+namespace vigil::cli {
+namespace {
+
+constexpr char kDefaultServer[] = "http://127.0.0.1:8443";
+
+struct Parsed {
+  std::string server = kDefaultServer;
+  int timeout_seconds = 30;
+  int concurrency = 16;
+  std::string apply_dry_run = "none";
+  std::string delete_dry_run = "none";
+  bool recursive_ignored = false;
+  ApplyOptions apply;
+  GetOptions get;
+  DescribeOptions describe;
+  DeleteOptions del;
+  DiffOptions diff;
+};
+
+void AddGlobalFlags(CLI::App& app, Parsed& p) {
+  app.add_option("-s,--server", p.server,
+                 "Vigil API server URL (default $VIGIL_SERVER, else " +
+                     std::string(kDefaultServer) + ")")
+      ->envname("VIGIL_SERVER");
+  app.add_option("--request-timeout", p.timeout_seconds,
+                 "Seconds to wait for each server response")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--concurrency", p.concurrency,
+                 "Requests in flight at once for bulk commands")
+      ->check(CLI::Range(1, 256));
+}
+
+void AddApply(CLI::App& app, Parsed& p) {
+  CLI::App* cmd = app.add_subcommand(
+      "apply", "Create or update objects from manifests (files, directories, -)");
+  cmd->add_option("-f,--filename", p.apply.files,
+                  "Manifest file, directory (recursive) or - for stdin")
+      ->required();
+  cmd->add_flag("-R,--recursive", p.recursive_ignored,
+                "Accepted for kubectl habits; directories are always recursive");
+  cmd->add_flag("--dry-run{server}", p.apply_dry_run,
+                "Server-side dry run: validate and show, store nothing")
+      ->check(CLI::IsMember({"server", "client", "none"}));
+  cmd->add_flag("--prune", p.apply.prune,
+                "Delete applied objects matching -l that the manifests no longer declare");
+  cmd->add_option("-l,--selector", p.apply.selector, "Label selector for --prune");
+  cmd->add_flag("--all", p.apply.prune_all, "With --prune: prune without a selector");
+}
+
+void AddGet(CLI::App& app, Parsed& p) {
+  CLI::App* cmd = app.add_subcommand("get", "Show objects as a table, YAML or JSON");
+  cmd->add_option("args", p.get.args, "KIND[,KIND] [NAME...] or KIND/NAME...")
+      ->required();
+  cmd->add_option("-o,--output", p.get.output, "yaml|json|wide|name");
+  cmd->add_option("-l,--selector", p.get.selector, "Label selector");
+  cmd->add_flag("-w,--watch", p.get.watch, "After listing, print changes as they happen");
+  cmd->add_flag("--watch-only", p.get.watch_only, "Print changes only, no listing");
+}
+
+void AddDescribe(CLI::App& app, Parsed& p) {
+  CLI::App* cmd = app.add_subcommand(
+      "describe", "Show objects in detail: spec, status, conditions, assignments");
+  cmd->add_option("args", p.describe.args, "KIND [NAME...] or KIND/NAME...")->required();
+  cmd->add_option("-l,--selector", p.describe.selector, "Label selector");
+}
+
+void AddDelete(CLI::App& app, Parsed& p) {
+  CLI::App* cmd = app.add_subcommand("delete", "Delete objects by name, selector or manifest");
+  cmd->add_option("args", p.del.args, "KIND NAME... or KIND/NAME...");
+  cmd->add_option("-f,--filename", p.del.files, "Manifests naming the objects to delete");
+  cmd->add_option("-l,--selector", p.del.selector, "Label selector");
+  cmd->add_flag("--all", p.del.all, "Delete every object of the kind");
+  cmd->add_flag("--ignore-not-found", p.del.ignore_not_found,
+                "Treat objects that do not exist as deleted");
+  cmd->add_flag("--dry-run{server}", p.delete_dry_run, "Server-side dry run")
+      ->check(CLI::IsMember({"server", "client", "none"}));
+}
+
+void AddDiff(CLI::App& app, Parsed& p) {
+  CLI::App* cmd = app.add_subcommand(
+      "diff", "Show what apply would change (exit 1 when there are differences)");
+  cmd->add_option("-f,--filename", p.diff.files, "Manifest file, directory or -")
+      ->required();
+}
+
+std::string NormalizeServer(std::string server) {
+  if (!absl::StartsWith(server, "http://") && !absl::StartsWith(server, "https://")) {
+    server = "http://" + server;
+  }
+  while (!server.empty() && server.back() == '/') server.pop_back();
+  return server;
+}
+
+int Dispatch(CLI::App& app, Parsed& p, const Streams& io) {
+  Context ctx;
+  ctx.io = io;
+  ctx.http.server = NormalizeServer(p.server);
+  ctx.http.timeout = std::chrono::seconds(p.timeout_seconds);
+  ctx.concurrency = p.concurrency;
+  p.apply.dry_run = p.apply_dry_run != "none";
+  p.del.dry_run = p.delete_dry_run != "none";
+  if (app.got_subcommand("apply")) return RunApply(ctx, p.apply);
+  if (app.got_subcommand("get")) return RunGet(ctx, p.get);
+  if (app.got_subcommand("describe")) return RunDescribe(ctx, p.describe);
+  if (app.got_subcommand("delete")) return RunDelete(ctx, p.del);
+  if (app.got_subcommand("diff")) return RunDiff(ctx, p.diff);
+  return 1;
+}
+
+}  // namespace
+
+int RunVigil(const std::vector<std::string>& args, const Streams& io) {
+  CLI::App app{"vigil: declare and inspect highly available services "
+               "(ServiceGroups, ServiceUnits, ServiceInstances, Components, "
+               "Nodes) on a Vigil server.",
+               "vigil"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  Parsed parsed;
+  AddGlobalFlags(app, parsed);
+  AddApply(app, parsed);
+  AddGet(app, parsed);
+  AddDescribe(app, parsed);
+  AddDelete(app, parsed);
+  AddDiff(app, parsed);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e, *io.out, *io.err);
+  }
+  return Dispatch(app, parsed, io);
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,35 @@
+// Context: what every vigil command needs — where the server is, how many
+// workers to use, and where to print.
+//
+// Thread safety: immutable after construction; NewClient may be called from
+// any thread.
+#ifndef VIGIL_CLI_CONTEXT_H_
+#define VIGIL_CLI_CONTEXT_H_
+
+#include <memory>
+#include <ostream>
+
+#include "cli/cli.h"
+#include "client/http_client.h"
+
+namespace vigil::cli {
+
+struct Context {
+  client::HttpClientOptions http;
+  Streams io;
+  // Requests in flight at once for bulk commands (apply, delete -f).
+  int concurrency = 16;
+
+  std::ostream& out() const { return *io.out; }
+  std::ostream& err() const { return *io.err; }
+  bool Stopped() const { return io.stop != nullptr && io.stop->load(); }
+
+  // A client of its own for one worker thread.
+  std::unique_ptr<client::HttpClient> NewClient() const {
+    return std::make_unique<client::HttpClient>(http);
+  }
+};
+
+}  // namespace vigil::cli
+
+#endif  // VIGIL_CLI_CONTEXT_H_
