@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds everything and runs every test (ctest),
+# then the benchmarks' smoke mode. Exits non-zero on any failure.
+#   bash hack/test.sh
+# $VIGIL_BUILD_DIR picks the build directory (default: build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${VIGIL_BUILD_DIR:-build}"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+echo "==> installing dependencies (hack/install-deps.sh)"
+as_root bash hack/install-deps.sh
+
+echo "==> building everything in $build/"
+cmake -S . -B "$build" -G Ninja >/dev/null
+ninja -C "$build"
+
+echo "==> running the tests (ctest)"
+log="$build/ctest.log"
+status=0
+ctest --test-dir "$build" --output-on-failure -j2 2>&1 | tee "$log" || status=$?
+
+echo "==> benchmarks, smoke mode"
+for bench in hack/bench-*/run.sh; do
+  [ -f "$bench" ] || continue
+  echo "--> $bench --smoke"
+  VIGIL_BUILD_DIR="$build" bash "$bench" --smoke || { echo "FAILED: $bench" >&2; status=1; }
+done
+
+echo
+grep -E "tests passed|tests failed" "$log" || true
+exit "$status"

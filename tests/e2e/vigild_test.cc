@@ -1,0 +1,232 @@
+// End-to-end: the real vigild and vigil binaries of this build. Durability
+// across kill -9, watch replay after a restart, clear start-up failures, and
+// clean shutdown.
+#include <signal.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "client/http_client.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/subprocess.h"
+
+#ifndef VIGIL_BIN_DIR
+#error "VIGIL_BIN_DIR must name the build's bin directory (tests/CMakeLists.txt)"
+#endif
+
+namespace vigil::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using api::Json;
+
+const std::string kVigild = std::string(VIGIL_BIN_DIR) + "/vigild";
+const std::string kVigil = std::string(VIGIL_BIN_DIR) + "/vigil";
+
+std::string RepoDir() {
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().string();
+}
+
+// A running vigild and the URL it serves on.
+struct Daemon {
+  std::unique_ptr<Subprocess> process;
+  std::string url;
+};
+
+class VigildTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/vigil-e2e-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  std::unique_ptr<Subprocess> Spawn(const std::string& data_dir,
+                                    const std::string& listen = "127.0.0.1:0") {
+    return Subprocess::Start({kVigild, "--data-dir", data_dir, "--listen", listen,
+                              "--node", "local"});
+  }
+
+  // Starts vigild and waits until it serves.
+  Daemon StartDaemon(const std::string& data_dir) {
+    Daemon d;
+    d.process = Spawn(data_dir);
+    EXPECT_NE(d.process, nullptr) << kVigild;
+    if (d.process == nullptr) return d;
+    const std::string marker = "serving on ";
+    EXPECT_TRUE(d.process->WaitForOutput(marker)) << d.process->Output();
+    std::string out = d.process->Output();
+    size_t at = out.find(marker);
+    if (at != std::string::npos) {
+      at += marker.size();
+      d.url = out.substr(at, out.find(' ', at) - at);
+    }
+    return d;
+  }
+
+  RunResult Vigil(const Daemon& d, std::vector<std::string> args) {
+    args.insert(args.begin(), {kVigil, "--server", d.url});
+    return Run(args);
+  }
+
+  // kind/name -> resourceVersion of every object.
+  std::map<std::string, std::string> Versions(const Daemon& d) {
+    client::HttpClient http({.server = d.url});
+    std::map<std::string, std::string> versions;
+    for (const char* kind : {"Node", "ServiceGroup", "ServiceUnit", "Component",
+                             "ServiceInstance"}) {
+      auto list = http.List(kind);
+      EXPECT_TRUE(list.ok()) << list.status();
+      if (!list.ok()) continue;
+      for (const Json& item : list->items) {
+        versions[std::string(kind) + "/" + api::NameOf(item)] = api::ResourceVersionOf(item);
+      }
+    }
+    return versions;
+  }
+
+  std::string DataDir() const { return (dir_ / "data").string(); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(VigildTest, AcknowledgedWritesSurviveKill9WithTheirResourceVersions) {
+  Daemon d = StartDaemon(DataDir());
+  ASSERT_FALSE(d.url.empty());
+  RunResult applied = Vigil(d, {"apply", "-f", RepoDir() + "/manifests/demo"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_THAT(applied.output, HasSubstr("servicegroup.vigil.io/web created"));
+  // One more acknowledged write, then kill -9 at once.
+  client::HttpClient http({.server = d.url});
+  auto patched = http.Patch("ServiceGroup", "web",
+                            Json::parse(R"({"metadata":{"labels":{"last":"write"}}})"));
+  ASSERT_TRUE(patched.ok()) << patched.status();
+  std::map<std::string, std::string> before = Versions(d);
+  d.process->Signal(SIGKILL);
+  EXPECT_EQ(d.process->Wait(), 128 + SIGKILL);
+
+  Daemon again = StartDaemon(DataDir());
+  ASSERT_FALSE(again.url.empty()) << again.process->Output();
+  EXPECT_EQ(Versions(again), before);
+  EXPECT_EQ(before["ServiceGroup/web"], api::ResourceVersionOf(*patched));
+  RunResult reapplied = Vigil(again, {"apply", "-f", RepoDir() + "/manifests/demo"});
+  EXPECT_EQ(reapplied.exit_code, 0) << reapplied.output;
+  EXPECT_THAT(reapplied.output, HasSubstr("servicegroup.vigil.io/web unchanged"));
+}
+
+TEST_F(VigildTest, WatchFromAnOldRevisionReplaysWhatItMissedAcrossARestart) {
+  Daemon d = StartDaemon(DataDir());
+  ASSERT_FALSE(d.url.empty());
+  ASSERT_EQ(Vigil(d, {"apply", "-f", RepoDir() + "/manifests/demo"}).exit_code, 0);
+  client::HttpClient http({.server = d.url});
+  auto list = http.List("ServiceInstance");
+  ASSERT_TRUE(list.ok()) << list.status();
+  const int64_t seen = list->resource_version;
+  std::vector<std::string> versions;
+  for (const char* value : {"one", "two"}) {
+    auto patched = http.Patch("ServiceInstance", "web-1",
+                              Json{{"metadata", {{"labels", {{"step", value}}}}}});
+    ASSERT_TRUE(patched.ok()) << patched.status();
+    versions.push_back(api::ResourceVersionOf(*patched));
+  }
+  d.process->Signal(SIGKILL);
+  d.process->Wait();
+
+  Daemon again = StartDaemon(DataDir());
+  ASSERT_FALSE(again.url.empty());
+  client::HttpClient resumed({.server = again.url});
+  auto watch = resumed.Watch("ServiceInstance", {.resource_version = seen});
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  for (const std::string& expected : versions) {
+    absl::StatusOr<std::optional<client::WatchEvent>> event;
+    do {
+      event = (*watch)->Next(std::chrono::seconds(5));
+      ASSERT_TRUE(event.ok()) << event.status();
+      ASSERT_TRUE(event->has_value()) << "no replayed event";
+    } while ((*event)->type == client::WatchEvent::Type::kBookmark);
+    EXPECT_EQ((*event)->type, client::WatchEvent::Type::kModified);
+    EXPECT_EQ(api::ResourceVersionOf((*event)->object), expected);
+  }
+  (*watch)->Cancel();
+}
+
+TEST_F(VigildTest, SecondVigildOnTheSameDataDirFailsClearly) {
+  Daemon first = StartDaemon(DataDir());
+  ASSERT_FALSE(first.url.empty());
+  RunResult second = Run({kVigild, "--data-dir", DataDir(), "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(second.exit_code, 1) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("in use by another vigild"));
+  EXPECT_THAT(second.output, HasSubstr(std::filesystem::path(DataDir()).string()));
+}
+
+TEST_F(VigildTest, PortTakenFailsClearly) {
+  Daemon first = StartDaemon(DataDir());
+  ASSERT_FALSE(first.url.empty());
+  const std::string listen = first.url.substr(first.url.find("//") + 2);
+  RunResult second = Run({kVigild, "--data-dir", (dir_ / "other").string(),
+                          "--listen", listen});
+  EXPECT_EQ(second.exit_code, 1) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("cannot serve on " + listen));
+  EXPECT_THAT(second.output, HasSubstr("in use"));
+}
+
+TEST_F(VigildTest, SigtermShutsDownCleanlyWithExitZero) {
+  Daemon d = StartDaemon(DataDir());
+  ASSERT_FALSE(d.url.empty());
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "data" / "kubeconfig"));
+  d.process->Signal(SIGTERM);
+  EXPECT_EQ(d.process->Wait(), 0) << d.process->Output();
+  EXPECT_THAT(d.process->Output(), HasSubstr("received SIGTERM"));
+}
+
+TEST_F(VigildTest, RegistersItsOwnNode) {
+  Daemon d = StartDaemon(DataDir());
+  ASSERT_FALSE(d.url.empty());
+  RunResult nodes = Vigil(d, {"get", "node", "-o", "name"});
+  EXPECT_EQ(nodes.exit_code, 0) << nodes.output;
+  EXPECT_EQ(nodes.output, "node.vigil.io/local\n");
+}
+
+TEST_F(VigildTest, VigilGetWatchPrintsAChange) {
+  Daemon d = StartDaemon(DataDir());
+  ASSERT_FALSE(d.url.empty());
+  ASSERT_EQ(Vigil(d, {"apply", "-f", RepoDir() + "/manifests/demo"}).exit_code, 0);
+  std::unique_ptr<Subprocess> watch =
+      Subprocess::Start({kVigil, "--server", d.url, "get", "si", "-w"});
+  ASSERT_TRUE(watch->WaitForOutput("web-1")) << watch->Output();
+  const size_t before = watch->Output().size();
+  client::HttpClient http({.server = d.url});
+  ASSERT_TRUE(http.Patch("ServiceInstance", "web-1",
+                         Json::parse(R"({"spec":{"rank":2}})")).ok());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  bool printed = false;
+  while (!printed && std::chrono::steady_clock::now() < deadline) {
+    printed = watch->WaitForOutput("\nweb-1", std::chrono::milliseconds(50)) &&
+              watch->Output().rfind("web-1") > before;
+  }
+  EXPECT_TRUE(printed) << "no change printed within 1s: " << watch->Output();
+  watch->Signal(SIGTERM);
+  watch->Wait();
+}
+
+TEST_F(VigildTest, KubectlAndVigilAgreeOnUnchanged) {
+  if (system("command -v kubectl >/dev/null 2>&1") != 0) GTEST_SKIP() << "no kubectl";
+  Daemon d = StartDaemon(DataDir());
+  ASSERT_FALSE(d.url.empty());
+  const std::string demo = RepoDir() + "/manifests/demo";
+  ASSERT_EQ(Vigil(d, {"apply", "-f", demo}).exit_code, 0);
+  const std::string kubeconfig = "--kubeconfig=" + DataDir() + "/kubeconfig";
+  RunResult kubectl = Run({"/bin/sh", "-c", "kubectl " + kubeconfig + " apply -f " + demo});
+  EXPECT_EQ(kubectl.exit_code, 0) << kubectl.output;
+  EXPECT_THAT(kubectl.output, HasSubstr("servicegroup.vigil.io/web unchanged"));
+  EXPECT_THAT(kubectl.output, ::testing::Not(HasSubstr("configured")));
+}
+
+}  // namespace
+}  // namespace vigil::e2e
