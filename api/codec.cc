@@ -34,9 +34,33 @@ std::string Location(std::string_view source, const YAML::Mark& mark) {
   return Cat(source, ":", line, ":", column);
 }
 
+// Whether `text` is well-formed UTF-8 (JSON strings must be; the server
+// would fail to serialize anything else).
+bool IsValidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char lead = static_cast<unsigned char>(text[i]);
+    const size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2
+                        : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    for (size_t j = 1; j < length; ++j) {
+      if ((static_cast<unsigned char>(text[i + j]) >> 6) != 0x2) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+const std::string& CheckedText(const YAML::Node& node) {
+  if (!IsValidUtf8(node.Scalar())) {
+    throw YamlConversionError{node.Mark(), "invalid UTF-8 in scalar"};
+  }
+  return node.Scalar();
+}
+
 Json ScalarToJson(const YAML::Node& node) {
   const std::string& tag = node.Tag();
-  const std::string& text = node.Scalar();
+  const std::string& text = CheckedText(node);
   if (tag == "!" || tag == "tag:yaml.org,2002:str") return text;
   if (tag == "?") return ResolvePlainScalar(text);
   if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
@@ -60,7 +84,7 @@ Json MapToJson(const YAML::Node& node) {
       throw YamlConversionError{entry.first.Mark(),
                                 "mapping keys must be scalars"};
     }
-    const std::string& key = entry.first.Scalar();
+    const std::string& key = CheckedText(entry.first);
     if (object.contains(key)) {
       throw YamlConversionError{entry.first.Mark(),
                                 Cat("duplicate key \"", key, "\"")};

@@ -13,7 +13,8 @@ namespace {
 void Indent(int width, std::string& out) { out.append(width, ' '); }
 
 // A YAML double-quoted scalar. Escapes what YAML does not allow raw there,
-// and the Unicode line breaks (NEL, LS, PS) that would otherwise be folded.
+// and the Unicode line breaks (NEL, LS, PS) that would otherwise be folded
+// (as \u escapes: yaml-cpp decodes \N, \L and \P wrongly).
 std::string DoubleQuoted(std::string_view text) {
   std::string out = "\"";
   for (size_t i = 0; i < text.size(); ++i) {
@@ -29,10 +30,10 @@ std::string DoubleQuoted(std::string_view text) {
     } else if (c < 0x20 || c == 0x7f) {
       out += absl::StrFormat("\\x%02X", c);
     } else if (rest.rfind("\xC2\x85", 0) == 0) {
-      out += "\\N";
+      out += "\\u0085";
       i += 1;
     } else if (rest.rfind("\xE2\x80\xA8", 0) == 0 || rest.rfind("\xE2\x80\xA9", 0) == 0) {
-      out += rest[2] == '\xA8' ? "\\L" : "\\P";
+      out += rest[2] == '\xA8' ? "\\u2028" : "\\u2029";
       i += 2;
     } else if (rest.rfind("\xEF\xBB\xBF", 0) == 0) {
       out += "\\uFEFF";
