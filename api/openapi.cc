@@ -29,6 +29,19 @@ Json Gvk(std::string_view kind) {
 
 Json ToOpenApi(const FieldSchema& schema);
 
+// kubectl explain shows descriptions but not defaults, so scalar defaults are
+// spelled out in the description too.
+std::string DescribeWithDefault(const FieldSchema& schema) {
+  const Json& value = schema.default_value;
+  if (value.is_null() || value.is_object()) return schema.description;
+  const std::string shown = value.is_string()
+                                ? (value.get<std::string>().empty()
+                                       ? std::string("\"\"")
+                                       : value.get<std::string>())
+                                : value.dump();
+  return Cat(schema.description, " Defaults to ", shown, ".");
+}
+
 void AddObjectParts(const FieldSchema& schema, Json& out) {
   Json properties = Json::object();
   Json required = Json::array();
@@ -62,7 +75,7 @@ void AddArrayParts(const FieldSchema& schema, Json& out) {
 // The OpenAPI v3 form of one field schema.
 Json ToOpenApi(const FieldSchema& schema) {
   Json out = {{"type", OpenApiTypeName(schema.type)}};
-  if (!schema.description.empty()) out["description"] = schema.description;
+  if (!schema.description.empty()) out["description"] = DescribeWithDefault(schema);
   if (schema.format == kFormatDuration || schema.format == kFormatDateTime) {
     out["format"] = schema.format;
   }
