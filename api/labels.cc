@@ -188,6 +188,8 @@ class SelectorParser {
   absl::Status ParseValueSet(std::vector<std::string>& values) {
     SkipSpaces();
     if (!Consume("(")) return Error("expected '('");
+    SkipSpaces();
+    if (Peek() == ')') return Error("the set of values of 'in' or 'notin' may not be empty");
     while (true) {
       SkipSpaces();
       std::string value = Word();
@@ -238,7 +240,7 @@ class SelectorParser {
   }
 
   bool AtEnd() const { return pos_ >= text_.size(); }
-  char Peek() const { return text_[pos_]; }
+  char Peek() const { return AtEnd() ? '\0' : text_[pos_]; }
 
   absl::Status Error(std::string_view what) const {
     return absl::InvalidArgumentError(Cat(
