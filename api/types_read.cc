@@ -120,6 +120,7 @@ class Reader {
   }
 
   std::string ChildPath(std::string_view key) const {
+    if (key.empty()) return path_;
     return path_.empty() ? std::string(key) : Cat(path_, ".", key);
   }
 
