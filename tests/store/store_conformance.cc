@@ -11,6 +11,10 @@
 
 namespace vigil::store::testing {
 
+void PrintTo(const StoreImplementation& implementation, std::ostream* os) {
+  *os << implementation.name;
+}
+
 std::string StoreImplementationName(
     const ::testing::TestParamInfo<StoreImplementation>& info) {
   return info.param.name;

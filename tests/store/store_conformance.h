@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct StoreImplementation {
   StoreOpener open;
   bool persistent = true;  // reopening `dir` restores the state
 };
+
+// Prints the implementation's name in test failure messages.
+void PrintTo(const StoreImplementation& implementation, std::ostream* os);
 
 std::string StoreImplementationName(
     const ::testing::TestParamInfo<StoreImplementation>& info);
