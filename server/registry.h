@@ -36,7 +36,8 @@ using AuditSink = std::function<void(const std::string& line)>;
 // Kind arguments accept any name of a kind ("sg", "servicegroups",
 // "ServiceGroup"); an unknown kind is NotFound with the known kinds listed.
 // Errors follow client/client.h, worded as Kubernetes words them
-// (`servicegroups.vigil.io "vlc" not found`).
+// (`servicegroups.vigil.io "vlc" not found`). The default arguments repeat
+// those of client::Client so that calls through a Registry read the same.
 class Registry : public client::Client {
  public:
   // REQUIRES: store != nullptr; it outlives no one but is shared.
@@ -51,21 +52,22 @@ class Registry : public client::Client {
   absl::StatusOr<client::Json> Get(const std::string& kind,
                                    const std::string& name) override;
   absl::StatusOr<client::ObjectList> List(
-      const std::string& kind, const client::ListOptions& options) override;
-  absl::StatusOr<client::Json> Create(const client::Json& obj,
-                                      const client::WriteOptions& options) override;
-  absl::StatusOr<client::Json> Update(const client::Json& obj,
-                                      const client::WriteOptions& options) override;
+      const std::string& kind, const client::ListOptions& options = {}) override;
+  absl::StatusOr<client::Json> Create(
+      const client::Json& obj, const client::WriteOptions& options = {}) override;
+  absl::StatusOr<client::Json> Update(
+      const client::Json& obj, const client::WriteOptions& options = {}) override;
   absl::StatusOr<client::Json> UpdateStatus(
-      const client::Json& obj, const client::WriteOptions& options) override;
+      const client::Json& obj, const client::WriteOptions& options = {}) override;
   absl::StatusOr<client::Json> Patch(const std::string& kind,
                                      const std::string& name,
-                                     const client::Json& merge_patch, bool status,
-                                     const client::WriteOptions& options) override;
+                                     const client::Json& merge_patch,
+                                     bool status = false,
+                                     const client::WriteOptions& options = {}) override;
   absl::StatusOr<client::Json> Delete(
       const std::string& kind, const std::string& name,
-      std::optional<int64_t> expected_resource_version,
-      const client::WriteOptions& options) override;
+      std::optional<int64_t> expected_resource_version = std::nullopt,
+      const client::WriteOptions& options = {}) override;
   // Watches one kind. With a label selector, an object whose labels stop
   // (start) matching is reported as DELETED (ADDED), as Kubernetes does.
   // Errors (immediately, not from Next): NotFound for an unknown kind,
@@ -74,7 +76,7 @@ class Registry : public client::Client {
   // watcher fell too far behind (re-list and re-watch), Cancelled after
   // Cancel().
   absl::StatusOr<std::unique_ptr<client::WatchStream>> Watch(
-      const std::string& kind, const client::ListOptions& options) override;
+      const std::string& kind, const client::ListOptions& options = {}) override;
 
   // Patch with an explicit patch type (the HTTP server also takes RFC 6902
   // JSON patches). Patch() is ApplyPatch with PatchType::kMerge. A patch
