@@ -1,7 +1,6 @@
 #include "store/object_fields.h"
 
 #include <charconv>
-#include <ctime>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -21,31 +20,18 @@ const Json* MetadataOf(const Json& obj) {
   return &*it;
 }
 
-std::string StringMember(const Json* obj, const char* key) {
-  if (obj == nullptr || !obj->is_object()) return "";
-  auto it = obj->find(key);
-  if (it == obj->end() || !it->is_string()) return "";
-  return it->get<std::string>();
-}
-
 }  // namespace
-
-std::string KindField(const Json& obj) { return StringMember(&obj, "kind"); }
-
-std::string NameField(const Json& obj) {
-  return StringMember(MetadataOf(obj), "name");
-}
 
 absl::Status CheckStorable(const Json& obj) {
   if (!obj.is_object()) {
     return absl::InvalidArgumentError("object must be a JSON object");
   }
-  std::string kind = KindField(obj);
+  std::string kind = api::KindOf(obj);
   if (kind.empty() || kind.find('/') != std::string::npos) {
     return absl::InvalidArgumentError(
         "object must have a \"kind\" (a non-empty string without '/')");
   }
-  if (NameField(obj).empty()) {
+  if (api::NameOf(obj).empty()) {
     return absl::InvalidArgumentError(
         "object must have a non-empty \"metadata.name\"");
   }
@@ -82,15 +68,6 @@ const Json& SpecOf(const Json& obj) {
 
 void SetResourceVersion(int64_t revision, Json* obj) {
   (*obj)["metadata"]["resourceVersion"] = std::to_string(revision);
-}
-
-std::string NowRfc3339Utc() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
 }
 
 UuidGenerator::UuidGenerator() : random_(std::random_device{}()) {

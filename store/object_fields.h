@@ -1,8 +1,7 @@
 // Small helpers on object documents and the store's error messages.
 //
-// The store reads and writes the metadata it owns here, directly on the JSON
-// document, so that it depends on nothing but the api/object.h types. None of
-// these functions throw.
+// What api/object.h does not already offer: the checks and updates of the
+// metadata the store owns. None of these functions throw.
 //
 // Thread safety: pure functions, except UuidGenerator (one per thread).
 #ifndef VIGIL_STORE_OBJECT_FIELDS_H_
@@ -19,10 +18,6 @@
 
 namespace vigil::store {
 
-// obj["kind"] and obj["metadata"]["name"], or "" if absent or not strings.
-std::string KindField(const Json& obj);
-std::string NameField(const Json& obj);
-
 // OK if `obj` is a JSON object with a non-empty "kind" (without '/') and a
 // non-empty "metadata.name"; InvalidArgument otherwise.
 absl::Status CheckStorable(const Json& obj);
@@ -37,9 +32,6 @@ const Json& SpecOf(const Json& obj);
 
 // Sets metadata.resourceVersion to the decimal `revision`.
 void SetResourceVersion(int64_t revision, Json* obj);
-
-// The current time, RFC 3339 UTC with second precision ("2026-11-25T10:00:00Z").
-std::string NowRfc3339Utc();
 
 // Random version-4 UUIDs ("0b7c3f1e-2d4a-4c9b-8e1f-5a6b7c8d9e0f").
 // Thread safety: not thread-safe; callers serialize.

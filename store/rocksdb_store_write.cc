@@ -16,8 +16,8 @@ absl::StatusOr<Json> RocksDbStore::Create(Json obj) {
   if (!storable.ok()) return storable;
   WriteRequest request;
   request.op = WriteRequest::Op::kCreate;
-  request.kind = KindField(obj);
-  request.name = NameField(obj);
+  request.kind = api::KindOf(obj);
+  request.name = api::NameOf(obj);
   request.object = std::move(obj);
   return commits_.Submit(std::move(request));
 }
@@ -29,8 +29,8 @@ absl::StatusOr<Json> RocksDbStore::Update(Json obj) {
   if (!expected.ok()) return expected.status();
   WriteRequest request;
   request.op = WriteRequest::Op::kUpdate;
-  request.kind = KindField(obj);
-  request.name = NameField(obj);
+  request.kind = api::KindOf(obj);
+  request.name = api::NameOf(obj);
   request.expected_revision = *expected;
   request.object = std::move(obj);
   return commits_.Submit(std::move(request));

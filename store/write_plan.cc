@@ -39,16 +39,6 @@ void PreserveMetadata(const Json& old, const char* key, Json* obj) {
   }
 }
 
-int64_t GenerationField(const Json& obj) {
-  auto metadata = obj.find("metadata");
-  if (metadata == obj.end() || !metadata->is_object()) return 0;
-  auto generation = metadata->find("generation");
-  if (generation == metadata->end() || !generation->is_number_integer()) {
-    return 0;
-  }
-  return generation->get<int64_t>();
-}
-
 }  // namespace
 
 BatchPlanner::BatchPlanner(const ObjectIndex& index, int64_t base_revision,
@@ -56,7 +46,7 @@ BatchPlanner::BatchPlanner(const ObjectIndex& index, int64_t base_revision,
     : index_(index),
       base_revision_(base_revision),
       uuids_(uuids),
-      now_(NowRfc3339Utc()) {}
+      now_(api::NowRfc3339()) {}
 
 std::optional<StoredObject> BatchPlanner::Current(
     const std::string& kind, const std::string& name) const {
@@ -122,7 +112,7 @@ absl::StatusOr<PlannedWrite> BatchPlanner::PlanUpdate(
   Json obj = std::move(request.object);
   PreserveMetadata(*old, "uid", &obj);
   PreserveMetadata(*old, "creationTimestamp", &obj);
-  int64_t generation = GenerationField(*old);
+  int64_t generation = api::GenerationOf(*old);
   if (SpecOf(obj) != SpecOf(*old)) ++generation;
   obj["metadata"]["generation"] = generation;
   SetResourceVersion(revision, &obj);
