@@ -190,6 +190,45 @@ TEST(ParseYaml, RejectsInvalidUtf8) {
   EXPECT_FALSE(ParseYaml("\xc3: 1\n", "u.yaml").ok());
 }
 
+TEST(ParseYaml, AnchorsAndAliases) {
+  absl::StatusOr<std::vector<Document>> docs = ParseYaml(R"yaml(
+base: &timeouts {instantiate: 10s, cleanup: 5s}
+key: &k name
+copy: *timeouts
+list: [*k, &n 3, *n]
+*k : aliased key
+)yaml", "a.yaml");
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  const Json& value = (*docs)[0].value;
+  EXPECT_EQ(value["copy"], value["base"]);
+  EXPECT_EQ(value["list"], Json::parse(R"(["name", 3, 3])"));
+  EXPECT_EQ(value["name"], "aliased key");
+}
+
+TEST(ParseYaml, RejectsAliasBombsAndBadKeys) {
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) bomb += (j ? ", *a" : "*a") + std::to_string(i - 1);
+    bomb += "]\n";
+  }
+  absl::StatusOr<std::vector<Document>> docs = ParseYaml(bomb, "bomb.yaml");
+  ASSERT_FALSE(docs.ok());
+  EXPECT_THAT(std::string(docs.status().message()),
+              HasSubstr("aliases expand to too many values"));
+  EXPECT_EQ(ParseYaml("~: 1\n", "k.yaml").status().message(),
+            "k.yaml:1:1: mapping keys must not be null");
+  EXPECT_EQ(ParseYaml("a: *nope\n", "k.yaml").status().message(),
+            "k.yaml:1:4: the referenced anchor is not defined");
+}
+
+TEST(ParseYaml, DeepNestingIsAnErrorNotACrash) {
+  absl::StatusOr<std::vector<Document>> docs =
+      ParseYaml("a: " + std::string(5000, '[') + std::string(5000, ']'), "d.yaml");
+  EXPECT_FALSE(docs.ok());
+  EXPECT_TRUE(ParseYaml("a: " + std::string(100, '[') + std::string(100, ']'), "d").ok());
+}
+
 TEST(ParseYaml, ErrorWithoutSourceName) {
   absl::StatusOr<std::vector<Document>> docs = ParseYaml("a: [", "");
   ASSERT_FALSE(docs.ok());
