@@ -9,6 +9,8 @@
 #include <exception>
 #include <thread>
 
+#include <sys/socket.h>
+
 #include <httplib.h>
 
 #include "absl/strings/str_cat.h"
@@ -69,6 +71,12 @@ class ApiServer::Impl {
 
 void ApiServer::Impl::Configure() {
   server_.new_task_queue = [] { return new ConnectionTaskQueue(); };
+  // httplib's default adds SO_REUSEPORT, which would let a second server
+  // share the port silently; SO_REUSEADDR alone still allows a quick restart.
+  server_.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server_.set_tcp_nodelay(true);  // watch events must not wait for Nagle
   server_.set_keep_alive_timeout(kKeepAliveSeconds);
   server_.set_keep_alive_max_count(kKeepAliveRequests);
