@@ -69,7 +69,7 @@ void CheckName(const Json& metadata, FieldErrorCollector& errors) {
   if (!HasMember(metadata, "name") ||
       (metadata["name"].is_string() &&
        metadata["name"].get_ref<const std::string&>().empty())) {
-    errors.Required("metadata.name", "name or generateName is required");
+    errors.Required("metadata.name", "name is required");
     return;
   }
   const Json& name = metadata["name"];

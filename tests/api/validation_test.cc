@@ -179,10 +179,10 @@ INSTANTIATE_TEST_SUITE_P(
                        "apiVersion: vigil.io/v1\nkind: Node\nspec: {}\n",
                        {"metadata: Required value"}},
         ValidationCase{"MissingName", WithMetadata("{labels: {a: b}}"),
-                       {"metadata.name: Required value: name or generateName "
+                       {"metadata.name: Required value: name "
                         "is required"}},
         ValidationCase{"EmptyName", WithMetadata("{name: ''}"),
-                       {"metadata.name: Required value: name or generateName "
+                       {"metadata.name: Required value: name "
                         "is required"}},
         ValidationCase{"UppercaseName", WithMetadata("{name: VLC}"),
                        {std::string("metadata.name: Invalid value: \"VLC\": ") +
