@@ -17,10 +17,16 @@ namespace {
 constexpr size_t kMaxShownValueLength = 80;
 
 // The value as Kubernetes shows it in messages: strings quoted, numbers bare.
+// Long strings keep their closing quote: "aaaa...".
 std::string Show(const Json& value) {
-  std::string text =
-      value.dump(-1, ' ', false, Json::error_handler_t::replace);
-  if (text.size() > kMaxShownValueLength) {
+  if (value.is_string() &&
+      value.get_ref<const std::string&>().size() > kMaxShownValueLength) {
+    const Json shortened = Cat(
+        value.get_ref<const std::string&>().substr(0, kMaxShownValueLength), "...");
+    return shortened.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (text.size() > kMaxShownValueLength + 3) {
     text = Cat(text.substr(0, kMaxShownValueLength), "...");
   }
   return text;
@@ -83,8 +89,8 @@ void FieldErrorCollector::Invalid(std::string_view path, const Json& value,
 void FieldErrorCollector::TypeInvalid(std::string_view path, const Json& value,
                                       std::string_view type) {
   Add("FieldValueTypeInvalid", path,
-      Cat("Invalid value: ", Show(value), ": ", path,
-                   " in body must be of type ", type));
+      Cat("Invalid value: ", Show(value), ": ", path.empty() ? "" : Cat(path, " in "),
+          "body must be of type ", type));
 }
 
 void FieldErrorCollector::NotSupported(std::string_view path, const Json& value,

@@ -191,8 +191,8 @@ INSTANTIATE_TEST_SUITE_P(
                        {"metadata.name: Invalid value: 12: metadata.name in "
                         "body must be of type string"}},
         ValidationCase{"NameTooLong", WithMetadata("{name: " + std::string(254, 'a') + "}"),
-                       {"metadata.name: Invalid value: \"" + std::string(79, 'a') +
-                        "...: must be no more than 253 characters"}},
+                       {"metadata.name: Invalid value: \"" + std::string(80, 'a') +
+                        "...\": must be no more than 253 characters"}},
         ValidationCase{"DottedNameIsFine", WithMetadata("{name: a.b-c.d}"), {}},
         ValidationCase{
             "BadLabelKeyAndValue",
@@ -488,6 +488,7 @@ TEST(Validate, NonObjectDocument) {
   std::vector<FieldError> errors = Validate(Json::array());
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].type, "FieldValueTypeInvalid");
+  EXPECT_EQ(errors[0].ToString(), "Invalid value: []: body must be of type object");
 }
 
 TEST(Validate, StatusIsNotValidatedBySpecValidation) {
