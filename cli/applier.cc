@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "cli/merge.h"
+#include "cli/retry.h"
 
 namespace vigil::cli {
 namespace {
@@ -13,10 +14,16 @@ using api::Json;
 absl::StatusOr<std::optional<Json>> Fetch(client::Client& client,
                                           const std::string& kind,
                                           const std::string& name) {
-  absl::StatusOr<Json> live = client.Get(kind, name);
+  absl::StatusOr<Json> live = RetryUnavailable([&] { return client.Get(kind, name); });
   if (live.ok()) return std::optional<Json>(std::move(*live));
   if (absl::IsNotFound(live.status())) return std::optional<Json>();
   return live.status();
+}
+
+// The object was created or deleted between reading and writing it (or a
+// retried create had landed): read it again and redo the decision.
+bool IsRace(const absl::Status& status) {
+  return absl::IsAlreadyExists(status) || absl::IsNotFound(status);
 }
 
 ApplyOutcome Failed(absl::Status status) {
@@ -47,23 +54,26 @@ ApplyOutcome Applier::Apply(const ManifestObject& manifest,
     return Failed(absl::InvalidArgumentError("unknown kind " + manifest.Kind()));
   }
   const Json modified = WithLastApplied(manifest.object);
+  ApplyOutcome outcome;
   if (hint.known) {
-    ApplyOutcome outcome = ApplyTo(modified, info->kind, hint.object);
-    // The hint was stale (created or deleted meanwhile): read and retry.
-    if (!absl::IsAlreadyExists(outcome.status) && !absl::IsNotFound(outcome.status)) {
-      return outcome;
-    }
+    outcome = ApplyTo(modified, info->kind, hint.object);
+    if (!IsRace(outcome.status)) return outcome;
   }
-  absl::StatusOr<std::optional<Json>> live =
-      Fetch(*client_, info->kind, manifest.Name());
-  if (!live.ok()) return Failed(live.status());
-  return ApplyTo(modified, info->kind, *live);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    absl::StatusOr<std::optional<Json>> live =
+        Fetch(*client_, info->kind, manifest.Name());
+    if (!live.ok()) return Failed(live.status());
+    outcome = ApplyTo(modified, info->kind, *live);
+    if (!IsRace(outcome.status)) break;
+  }
+  return outcome;
 }
 
 ApplyOutcome Applier::ApplyTo(const Json& modified, const std::string& kind,
                               const std::optional<Json>& live) {
   if (live.has_value()) return PatchLive(modified, kind, *live);
-  absl::StatusOr<Json> created = client_->Create(modified, write_options_);
+  absl::StatusOr<Json> created =
+      RetryUnavailable([&] { return client_->Create(modified, write_options_); });
   if (!created.ok()) return Failed(created.status());
   ApplyOutcome outcome;
   outcome.action = ApplyOutcome::Action::kCreated;
@@ -81,8 +91,10 @@ ApplyOutcome Applier::PatchLive(const Json& modified, const std::string& kind,
     outcome.result = live;
     return outcome;
   }
-  absl::StatusOr<Json> patched = client_->Patch(
-      kind, api::NameOf(modified), patch, /*status=*/false, write_options_);
+  absl::StatusOr<Json> patched = RetryUnavailable([&] {
+    return client_->Patch(kind, api::NameOf(modified), patch, /*status=*/false,
+                          write_options_);
+  });
   if (!patched.ok()) return Failed(patched.status());
   outcome.action = ApplyOutcome::Action::kConfigured;
   outcome.result = std::move(*patched);

@@ -9,6 +9,7 @@
 #include "cli/kinds.h"
 #include "cli/manifest.h"
 #include "cli/ordered_pool.h"
+#include "cli/retry.h"
 #include "cli/output.h"
 
 namespace vigil::cli {
@@ -30,10 +31,16 @@ int DeleteAll(const Context& ctx, const std::vector<ObjectRef>& targets,
   RunInOrder(
       targets.size(), workers,
       [&](int worker, size_t i) {
-        results[i] = clients[worker]
-                         ->Delete(targets[i].kind->kind, targets[i].name,
-                                  std::nullopt, write)
-                         .status();
+        int attempts = 0;
+        absl::StatusOr<Json> deleted = RetryUnavailable([&] {
+          ++attempts;
+          return clients[worker]->Delete(targets[i].kind->kind, targets[i].name,
+                                         std::nullopt, write);
+        });
+        // A retried delete that had landed the first time finds nothing.
+        results[i] = attempts > 1 && absl::IsNotFound(deleted.status())
+                         ? absl::OkStatus()
+                         : deleted.status();
       },
       [&](size_t i) {
         const ObjectRef& t = targets[i];

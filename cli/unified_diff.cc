@@ -45,10 +45,10 @@ std::vector<Edit> EditScript(const std::vector<std::string_view>& a,
     if (i < n && j < m && a[i] == b[j]) {
       edits.push_back({' ', a[i++]});
       ++j;
-    } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      edits.push_back({'+', b[j++]});
+    } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+      edits.push_back({'-', a[i++]});  // removals first, as diff prints them
     } else {
-      edits.push_back({'-', a[i++]});
+      edits.push_back({'+', b[j++]});
     }
   }
   return edits;

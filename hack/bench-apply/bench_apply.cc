@@ -3,6 +3,7 @@
 // vigild's resident memory while holding them.
 //
 //   bench_apply [--objects N] [--runs R] [--smoke]
+//   bench_apply --generate DIR [--objects N]   (only write the manifests)
 //
 // Each run starts a new vigild on a new data dir, applies the generated
 // manifests with the real vigil binary, re-applies them, reads VmRSS from
@@ -125,16 +126,23 @@ double Median(std::vector<double> v) {
 int main(int argc, char** argv) {
   int objects = 10000, runs = 3;
   bool smoke = false;
+  std::string generate_only;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--smoke") smoke = true;
+    else if (arg == "--generate" && i + 1 < argc) generate_only = argv[++i];
     else if (arg == "--objects" && i + 1 < argc) objects = std::atoi(argv[++i]);
     else if (arg == "--runs" && i + 1 < argc) runs = std::atoi(argv[++i]);
-    else { std::cerr << "usage: bench_apply [--objects N] [--runs R] [--smoke]\n"; return 2; }
+    else { std::cerr << "usage: bench_apply [--objects N] [--runs R] [--smoke] [--generate DIR]\n"; return 2; }
   }
   if (smoke) { objects = 500; runs = 1; }
   const int groups = std::max(1, objects / kObjectsPerGroup);
   objects = groups * kObjectsPerGroup;
+  if (!generate_only.empty()) {
+    Generate(generate_only, groups);
+    std::printf("wrote %d objects to %s\n", objects, generate_only.c_str());
+    return 0;
+  }
   char pattern[] = "/tmp/vigil-bench-apply-XXXXXX";
   if (mkdtemp(pattern) == nullptr) return 1;
   const fs::path work = pattern;

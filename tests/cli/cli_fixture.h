@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/api_server.h"
 #include "server/registry.h"

@@ -1,5 +1,6 @@
 #include "cli/output.h"
 
+#include "api/errors.h"
 #include "cli/unified_diff.h"
 #include "gtest/gtest.h"
 

@@ -66,14 +66,22 @@ class Subprocess {
 
   pid_t pid() const { return pid_; }
 
-  // Waits until the output contains `needle`; false on timeout or if the
-  // process closed its output first.
+  // Waits until the output contains `needle` at least `occurrences` times;
+  // false on timeout or if the process closed its output first.
   bool WaitForOutput(const std::string& needle,
-                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                     int occurrences = 1) {
     std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] {
-      return output_.find(needle) != std::string::npos || closed_;
-    }) && output_.find(needle) != std::string::npos;
+    auto found = [&] {
+      int count = 0;
+      for (size_t at = output_.find(needle); at != std::string::npos;
+           at = output_.find(needle, at + 1)) {
+        ++count;
+      }
+      return count >= occurrences;
+    };
+    cv_.wait_for(lock, timeout, [&] { return found() || closed_; });
+    return found();
   }
 
   std::string Output() {

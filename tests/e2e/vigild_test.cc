@@ -10,6 +10,7 @@
 #include <string>
 
 #include "client/http_client.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/subprocess.h"
 
@@ -28,6 +29,18 @@ const std::string kVigil = std::string(VIGIL_BIN_DIR) + "/vigil";
 
 std::string RepoDir() {
   return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().string();
+}
+
+client::HttpClientOptions Options(const std::string& url) {
+  client::HttpClientOptions options;
+  options.server = url;
+  return options;
+}
+
+client::ListOptions From(int64_t revision) {
+  client::ListOptions options;
+  options.resource_version = revision;
+  return options;
 }
 
 // A running vigild and the URL it serves on.
@@ -73,12 +86,12 @@ class VigildTest : public ::testing::Test {
 
   RunResult Vigil(const Daemon& d, std::vector<std::string> args) {
     args.insert(args.begin(), {kVigil, "--server", d.url});
-    return Run(args);
+    return vigil::e2e::Run(args);
   }
 
   // kind/name -> resourceVersion of every object.
   std::map<std::string, std::string> Versions(const Daemon& d) {
-    client::HttpClient http({.server = d.url});
+    client::HttpClient http(Options(d.url));
     std::map<std::string, std::string> versions;
     for (const char* kind : {"Node", "ServiceGroup", "ServiceUnit", "Component",
                              "ServiceInstance"}) {
@@ -103,7 +116,7 @@ TEST_F(VigildTest, AcknowledgedWritesSurviveKill9WithTheirResourceVersions) {
   ASSERT_EQ(applied.exit_code, 0) << applied.output;
   EXPECT_THAT(applied.output, HasSubstr("servicegroup.vigil.io/web created"));
   // One more acknowledged write, then kill -9 at once.
-  client::HttpClient http({.server = d.url});
+  client::HttpClient http(Options(d.url));
   auto patched = http.Patch("ServiceGroup", "web",
                             Json::parse(R"({"metadata":{"labels":{"last":"write"}}})"));
   ASSERT_TRUE(patched.ok()) << patched.status();
@@ -124,7 +137,7 @@ TEST_F(VigildTest, WatchFromAnOldRevisionReplaysWhatItMissedAcrossARestart) {
   Daemon d = StartDaemon(DataDir());
   ASSERT_FALSE(d.url.empty());
   ASSERT_EQ(Vigil(d, {"apply", "-f", RepoDir() + "/manifests/demo"}).exit_code, 0);
-  client::HttpClient http({.server = d.url});
+  client::HttpClient http(Options(d.url));
   auto list = http.List("ServiceInstance");
   ASSERT_TRUE(list.ok()) << list.status();
   const int64_t seen = list->resource_version;
@@ -140,8 +153,8 @@ TEST_F(VigildTest, WatchFromAnOldRevisionReplaysWhatItMissedAcrossARestart) {
 
   Daemon again = StartDaemon(DataDir());
   ASSERT_FALSE(again.url.empty());
-  client::HttpClient resumed({.server = again.url});
-  auto watch = resumed.Watch("ServiceInstance", {.resource_version = seen});
+  client::HttpClient resumed(Options(again.url));
+  auto watch = resumed.Watch("ServiceInstance", From(seen));
   ASSERT_TRUE(watch.ok()) << watch.status();
   for (const std::string& expected : versions) {
     absl::StatusOr<std::optional<client::WatchEvent>> event;
@@ -159,7 +172,7 @@ TEST_F(VigildTest, WatchFromAnOldRevisionReplaysWhatItMissedAcrossARestart) {
 TEST_F(VigildTest, SecondVigildOnTheSameDataDirFailsClearly) {
   Daemon first = StartDaemon(DataDir());
   ASSERT_FALSE(first.url.empty());
-  RunResult second = Run({kVigild, "--data-dir", DataDir(), "--listen", "127.0.0.1:0"});
+  RunResult second = vigil::e2e::Run({kVigild, "--data-dir", DataDir(), "--listen", "127.0.0.1:0"});
   EXPECT_EQ(second.exit_code, 1) << second.output;
   EXPECT_THAT(second.output, HasSubstr("in use by another vigild"));
   EXPECT_THAT(second.output, HasSubstr(std::filesystem::path(DataDir()).string()));
@@ -169,7 +182,7 @@ TEST_F(VigildTest, PortTakenFailsClearly) {
   Daemon first = StartDaemon(DataDir());
   ASSERT_FALSE(first.url.empty());
   const std::string listen = first.url.substr(first.url.find("//") + 2);
-  RunResult second = Run({kVigild, "--data-dir", (dir_ / "other").string(),
+  RunResult second = vigil::e2e::Run({kVigild, "--data-dir", (dir_ / "other").string(),
                           "--listen", listen});
   EXPECT_EQ(second.exit_code, 1) << second.output;
   EXPECT_THAT(second.output, HasSubstr("cannot serve on " + listen));
@@ -200,16 +213,11 @@ TEST_F(VigildTest, VigilGetWatchPrintsAChange) {
   std::unique_ptr<Subprocess> watch =
       Subprocess::Start({kVigil, "--server", d.url, "get", "si", "-w"});
   ASSERT_TRUE(watch->WaitForOutput("web-1")) << watch->Output();
-  const size_t before = watch->Output().size();
-  client::HttpClient http({.server = d.url});
+  client::HttpClient http(Options(d.url));
   ASSERT_TRUE(http.Patch("ServiceInstance", "web-1",
                          Json::parse(R"({"spec":{"rank":2}})")).ok());
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  bool printed = false;
-  while (!printed && std::chrono::steady_clock::now() < deadline) {
-    printed = watch->WaitForOutput("\nweb-1", std::chrono::milliseconds(50)) &&
-              watch->Output().rfind("web-1") > before;
-  }
+  const bool printed =
+      watch->WaitForOutput("\nweb-1 ", std::chrono::seconds(1), /*occurrences=*/2);
   EXPECT_TRUE(printed) << "no change printed within 1s: " << watch->Output();
   watch->Signal(SIGTERM);
   watch->Wait();
@@ -222,7 +230,7 @@ TEST_F(VigildTest, KubectlAndVigilAgreeOnUnchanged) {
   const std::string demo = RepoDir() + "/manifests/demo";
   ASSERT_EQ(Vigil(d, {"apply", "-f", demo}).exit_code, 0);
   const std::string kubeconfig = "--kubeconfig=" + DataDir() + "/kubeconfig";
-  RunResult kubectl = Run({"/bin/sh", "-c", "kubectl " + kubeconfig + " apply -f " + demo});
+  RunResult kubectl = vigil::e2e::Run({"/bin/sh", "-c", "kubectl " + kubeconfig + " apply -f " + demo});
   EXPECT_EQ(kubectl.exit_code, 0) << kubectl.output;
   EXPECT_THAT(kubectl.output, HasSubstr("servicegroup.vigil.io/web unchanged"));
   EXPECT_THAT(kubectl.output, ::testing::Not(HasSubstr("configured")));
