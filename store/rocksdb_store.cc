@@ -183,7 +183,8 @@ void RocksDbStore::Start() {
   WatchHubOptions hub_options;
   hub_options.bookmark_interval = options_.bookmark_interval;
   hub_options.buffer_events = options_.watch_buffer_events;
-  hub_ = WatchHub::Create(hub_options, index_.revision());
+  hub_ = WatchHub::Create(hub_options, index_.revision(),
+                          [this] { return index_.revision(); });
   if (options_.retained_revisions > 0) {
     compactor_ = std::thread([this] { CompactionLoop(); });
   }

@@ -30,15 +30,20 @@ class HubWatch : public Watch {
 
 }  // namespace
 
-std::shared_ptr<WatchHub> WatchHub::Create(const WatchHubOptions& options,
-                                           int64_t published_revision) {
-  std::shared_ptr<WatchHub> hub(new WatchHub(options, published_revision));
+std::shared_ptr<WatchHub> WatchHub::Create(
+    const WatchHubOptions& options, int64_t published_revision,
+    RevisionFunction committed_revision) {
+  std::shared_ptr<WatchHub> hub(new WatchHub(options, published_revision,
+                                             std::move(committed_revision)));
   hub->dispatcher_ = std::thread([raw = hub.get()] { raw->DispatchLoop(); });
   return hub;
 }
 
-WatchHub::WatchHub(const WatchHubOptions& options, int64_t published)
-    : options_(options), published_(published) {}
+WatchHub::WatchHub(const WatchHubOptions& options, int64_t published,
+                   RevisionFunction committed_revision)
+    : options_(options),
+      committed_revision_(std::move(committed_revision)),
+      published_(published) {}
 
 WatchHub::~WatchHub() { Close(); }
 
@@ -58,7 +63,9 @@ std::unique_ptr<Watch> WatchHub::Register(const std::string& kind,
                                           std::shared_ptr<Watcher>* watcher) {
   std::lock_guard lock(watchers_mu_);
   *published = published_.load();
-  if (start_revision == 0) start_revision = *published;
+  // Read under the hub lock: a write committed after this read is published
+  // after it, so it reaches the watch; one committed before is not wanted.
+  if (start_revision == 0) start_revision = committed_revision_();
   *watcher = std::make_shared<Watcher>(kind, start_revision, options_,
                                        &published_);
   watchers_.insert(*watcher);

@@ -23,6 +23,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -66,9 +67,14 @@ class Watcher;
 
 class WatchHub : public std::enable_shared_from_this<WatchHub> {
  public:
+  // Returns the store's committed revision. Called under the hub lock: it
+  // must not block on anything that publishes.
+  using RevisionFunction = std::function<int64_t()>;
+
   // `published_revision`: the store revision at open (nothing to deliver).
   static std::shared_ptr<WatchHub> Create(const WatchHubOptions& options,
-                                          int64_t published_revision);
+                                          int64_t published_revision,
+                                          RevisionFunction committed_revision);
   ~WatchHub();
 
   // Queues one committed batch for delivery. REQUIRES: batches are published
@@ -76,8 +82,8 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   void Publish(std::vector<PublishedEventPtr> batch);
 
   // Registers a watch of `kind` ("" = all) for revisions > start_revision
-  // (0 = from the last published revision). Sets *published to P (see the
-  // file comment). The watch is live at once; attach any replay with
+  // (0 = from now: after the committed revision, which every write already
+  // acknowledged has reached). Sets *published to P (see the file comment). The watch is live at once; attach any replay with
   // Watcher::AttachReplay before handing it out.
   std::unique_ptr<Watch> Register(const std::string& kind,
                                   int64_t start_revision, int64_t* published,
@@ -92,11 +98,13 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   void Unregister(const std::shared_ptr<Watcher>& watcher);
 
  private:
-  explicit WatchHub(const WatchHubOptions& options, int64_t published);
+  WatchHub(const WatchHubOptions& options, int64_t published,
+           RevisionFunction committed_revision);
   void DispatchLoop();
   void Deliver(const std::vector<PublishedEventPtr>& batch);
 
   const WatchHubOptions options_;
+  const RevisionFunction committed_revision_;
   std::atomic<int64_t> published_;
 
   std::mutex watchers_mu_;  // held while delivering a batch

@@ -171,6 +171,16 @@ TEST_P(StoreConformanceTest, StopUnblocksNextWithCancelled) {
   EXPECT_TRUE(store().Create(MakeObject("Node", "a")).ok());
 }
 
+TEST_P(StoreConformanceTest, WatchOutlivingItsStoreIsCancelled) {
+  ASSERT_TRUE(store().Create(MakeObject("Node", "a")).ok());
+  ASSERT_TRUE(store().Create(MakeObject("Node", "b")).ok());
+  std::unique_ptr<Watch> replaying = MustWatch(store(), "Node", 1);
+  std::unique_ptr<Watch> live = MustWatch(store(), "", 0);
+  store_.reset();
+  EXPECT_EQ(live->Next(1s).status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(replaying->Next(1s).status().code(), absl::StatusCode::kCancelled);
+}
+
 TEST_P(StoreConformanceTest, SlowConsumerIsEndedResourceExhausted) {
   ConformanceOptions options;
   options.watch_buffer_events = 10;
