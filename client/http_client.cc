@@ -88,6 +88,7 @@ std::unique_ptr<httplib::Client> HttpClient::Impl::NewConnection(
   http->set_read_timeout(read_timeout);
   http->set_write_timeout(options_.timeout);
   http->set_keep_alive(false);
+  http->set_tcp_nodelay(true);
   http->set_decompress(false);  // local traffic: compression costs more than it saves
   if (!options_.bearer_token.empty()) http->set_bearer_token_auth(options_.bearer_token);
   return http;

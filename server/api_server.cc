@@ -34,6 +34,17 @@ constexpr time_t kKeepAliveSeconds = 5;
 constexpr size_t kKeepAliveRequests = 10000;
 constexpr size_t kMaxBodyBytes = 64 << 20;
 
+// Connections waiting to be accepted. httplib listens with a backlog of 5,
+// which drops connections when many clients (re)connect at once, e.g. every
+// watcher after a restart.
+constexpr int kListenBacklog = 1024;
+
+// httplib::Server with the listen backlog widened after binding.
+class HttpServer : public httplib::Server {
+ public:
+  void WidenBacklog() { ::listen(svr_sock_, kListenBacklog); }
+};
+
 std::string Trimmed(const std::string& path) {
   absl::string_view view = path;
   if (view.size() > 1) absl::ConsumeSuffix(&view, "/");
@@ -60,7 +71,7 @@ class ApiServer::Impl {
                      const httplib::Request& req, httplib::Response& res);
 
   const ApiServerOptions options_;
-  httplib::Server server_;
+  HttpServer server_;
   WatchSessions sessions_;
   ResourceHandlers handlers_;
   std::thread listener_;
@@ -114,8 +125,11 @@ absl::StatusOr<int> ApiServer::Impl::Bind() {
   } else {
     ok = server_.bind_to_port(options_.host, port);
   }
-  if (ok) return port;
   const int error = errno;
+  if (ok) {
+    server_.WidenBacklog();
+    return port;
+  }
   return absl::UnavailableError(api::Cat(
       "cannot listen on ", options_.host, ":", options_.port, ": ",
       error == EADDRINUSE || error == 0 ? "the address is already in use"

@@ -40,6 +40,7 @@ absl::StatusOr<FieldSelector> FieldSelector::Parse(std::string_view text_std) {
 }
 
 bool FieldSelector::Matches(const api::Json& obj) const {
+  if (requirements_.empty()) return true;
   const std::string name = api::NameOf(obj);
   for (const Requirement& req : requirements_) {
     if ((name == req.value) != req.equals) return false;

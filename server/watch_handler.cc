@@ -41,8 +41,7 @@ std::string ErrorLine(const absl::Status& status) {
                                     "watch fell behind and was ended; re-list: ",
                                     status.message()))
                               : status;
-  return DumpJson({{"type", "ERROR"}, {"object", client::StatusToJson(reported)}}) +
-         "\n";
+  return WatchEventLine("ERROR", client::StatusToJson(reported));
 }
 
 // One watch being streamed: produces the chunks of the response body.
@@ -51,8 +50,9 @@ class WatchSession {
   enum class Step { kContinue, kEnd };
 
   WatchSession(WatchRequest request, std::unique_ptr<client::WatchStream> stream,
-               std::vector<WatchEvent> initial)
+               std::vector<WatchEvent> initial, EventLineCache& lines)
       : request_(std::move(request)),
+        lines_(lines),
         stream_(std::move(stream)),
         initial_(std::move(initial)),
         deadline_(absl::Now() + request_.timeout),
@@ -65,13 +65,15 @@ class WatchSession {
   Step NextChunk(std::string* chunk);
 
  private:
-  std::string Format(const WatchEvent& event);
+  // Appends the line of `event` to *chunk if this watch wants it.
+  void Append(const WatchEvent& event, std::string* chunk);
   Json Transform(const WatchEvent& event);
   bool Wanted(const WatchEvent& event) const;
   // Appends what the stream has ready, without waiting. kEnd on error.
   Step Drain(std::string* chunk);
 
   const WatchRequest request_;
+  EventLineCache& lines_;
   std::unique_ptr<client::WatchStream> stream_;
   std::vector<WatchEvent> initial_;
   const absl::Time deadline_;
@@ -84,24 +86,30 @@ bool WatchSession::Wanted(const WatchEvent& event) const {
   return request_.fields.Matches(event.object);
 }
 
+// The object a bookmark or Table-mode event carries.
 Json WatchSession::Transform(const WatchEvent& event) {
-  Json object = event.object;
-  if (event.type == WatchEvent::Type::kBookmark) {
-    object["apiVersion"] = std::string(api::kApiVersion);
+  if (!request_.table.has_value()) {
+    Json bookmark = event.object;
+    bookmark["apiVersion"] = std::string(api::kApiVersion);
+    return bookmark;
   }
-  if (!request_.table.has_value()) return object;
   TableOptions options = *request_.table;
   options.column_definitions = !columns_sent_;
   columns_sent_ = true;
   std::vector<Json> rows;
-  if (event.type != WatchEvent::Type::kBookmark) rows.push_back(object);
-  return BuildTable(request_.kind->kind, rows, api::ResourceVersionOf(object),
+  if (event.type != WatchEvent::Type::kBookmark) rows.push_back(event.object);
+  return BuildTable(request_.kind->kind, rows, api::ResourceVersionOf(event.object),
                     options);
 }
 
-std::string WatchSession::Format(const WatchEvent& event) {
-  return DumpJson({{"type", TypeName(event.type)}, {"object", Transform(event)}}) +
-         "\n";
+void WatchSession::Append(const WatchEvent& event, std::string* chunk) {
+  if (!Wanted(event)) return;
+  const char* type = TypeName(event.type);
+  if (request_.table.has_value() || event.type == WatchEvent::Type::kBookmark) {
+    chunk->append(WatchEventLine(type, Transform(event)));
+  } else {
+    chunk->append(*lines_.Line(type, event.object));
+  }
 }
 
 WatchSession::Step WatchSession::Drain(std::string* chunk) {
@@ -113,16 +121,14 @@ WatchSession::Step WatchSession::Drain(std::string* chunk) {
       return Step::kEnd;
     }
     if (!next->has_value()) break;
-    if (Wanted(**next)) chunk->append(Format(**next));
+    Append(**next, chunk);
   }
   return Step::kContinue;
 }
 
 WatchSession::Step WatchSession::NextChunk(std::string* chunk) {
   if (!initial_.empty()) {
-    for (const WatchEvent& event : initial_) {
-      if (Wanted(event)) chunk->append(Format(event));
-    }
+    for (const WatchEvent& event : initial_) Append(event, chunk);
     initial_.clear();
     return Step::kContinue;
   }
@@ -138,7 +144,7 @@ WatchSession::Step WatchSession::NextChunk(std::string* chunk) {
   }
   Step step = Step::kContinue;
   if (next->has_value()) {
-    if (Wanted(**next)) chunk->append(Format(**next));
+    Append(**next, chunk);
     step = Drain(chunk);
   }
   if (chunk->empty() && absl::Now() >= last_write_ + kWatchHeartbeat) {
@@ -207,8 +213,8 @@ void ServeWatch(Registry& registry, WatchSessions& sessions, WatchRequest reques
       registry.Watch(request.kind->kind, request.options);
   if (absl::IsOutOfRange(stream.status())) return StreamErrorOnly(stream.status(), res);
   if (!stream.ok()) return WriteError(res, stream.status(), details);
-  auto session = std::make_shared<WatchSession>(std::move(request), *std::move(stream),
-                                                *std::move(initial));
+  auto session = std::make_shared<WatchSession>(
+      std::move(request), *std::move(stream), *std::move(initial), sessions.lines());
   if (!sessions.Add(session->stream())) {
     return WriteError(res, absl::UnavailableError("the server is shutting down"));
   }

@@ -16,6 +16,7 @@
 
 #include "absl/time/time.h"
 #include "client/client.h"
+#include "server/event_line_cache.h"
 #include "server/field_selector.h"
 #include "server/registry.h"
 #include "server/tables.h"
@@ -33,7 +34,11 @@ class WatchSessions {
   void CancelAll();
   size_t size() const;
 
+  // Serialized event lines shared by every stream of the server.
+  EventLineCache& lines() { return lines_; }
+
  private:
+  EventLineCache lines_;
   mutable std::mutex mu_;
   std::set<client::WatchStream*> streams_;  // GUARDED_BY(mu_)
   bool closed_ = false;                     // GUARDED_BY(mu_)
