@@ -1,6 +1,7 @@
 #include "controllers/core_adjust.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "controllers/core_dependencies.h"
@@ -194,7 +195,7 @@ int ConfirmedActive(const GroupContext& ctx, int s) {
 
 // Starts the swap of SI `s`: `standby` takes over from `active`.
 void StartSwap(const GroupContext& ctx, int s, int active, int standby,
-               AdjustOutcome& out) {
+               const Plan* ideal, AdjustOutcome& out) {
   std::string reason =
       absl::StrCat("SI swap of ", ctx.instance_name(s), ": ",
                    ctx.unit_name(standby), " takes over from ",
@@ -203,6 +204,7 @@ void StartSwap(const GroupContext& ctx, int s, int active, int standby,
     RoleMove move{active, standby, false, ChangeCause::kSwap, reason};
     PlacementOptions options;
     options.role_move = &move;
+    options.ideal = ideal;
     out.plan = ComputePlacement(ctx, options);
     TagMoves(ctx, out.plan, move.cause, move.reason);
   } else {
@@ -219,7 +221,8 @@ void StartSwap(const GroupContext& ctx, int s, int active, int standby,
 
 // Reports every swap request and starts at most one. Returns whether one
 // started.
-bool HandleSwaps(const GroupContext& ctx, bool settled, AdjustOutcome& out) {
+bool HandleSwaps(const GroupContext& ctx, bool settled, const Plan* ideal,
+                 AdjustOutcome& out) {
   bool started = false;
   for (const SwapRequest& request : ctx.snapshot().swaps) {
     int s = ctx.FindInstance(request.instance);
@@ -245,7 +248,7 @@ bool HandleSwaps(const GroupContext& ctx, bool settled, AdjustOutcome& out) {
                            obstacle});
       continue;
     }
-    StartSwap(ctx, s, active, standby, out);
+    StartSwap(ctx, s, active, standby, ideal, out);
     out.swaps.push_back({request.instance, ctx.unit_name(active),
                          SwapPhase::kInProgress, out.plan.targets[s].reason});
     started = true;
@@ -280,60 +283,97 @@ void SwitchbackRoles(const GroupContext& ctx, const Plan& ideal, bool rate_ok,
   }
   PlacementOptions options;
   options.role_move = &move;
+  options.ideal = &ideal;
   out.plan = ComputePlacement(ctx, options);
   TagMoves(ctx, out.plan, move.cause, move.reason);
 }
 
-// Makes `to` one of the target standbys of `t`, displacing the worst one
-// the ideal placement does not want.
-void PrepareStandby(const GroupContext& ctx, int s, int to,
-                    const Target& want, Target& t) {
-  if (Contains(t.standbys, to)) return;
-  if (static_cast<int>(t.standbys.size()) < ctx.StandbysWanted(s)) {
-    t.standbys.push_back(to);
-    return;
+// Per-unit counts of a plan, so moves toward the ideal placement only land
+// where the sticky placement of the next decision keeps them.
+class PlanLoad {
+ public:
+  PlanLoad(const GroupContext& ctx, const Plan& plan)
+      : ctx_(ctx), active_(ctx.unit_count(), 0), standby_(ctx.unit_count(), 0) {
+    for (const Target& t : plan.targets) Add(t, +1);
   }
-  auto victim = std::find_if(t.standbys.rbegin(), t.standbys.rend(),
-                             [&](int u) { return !Contains(want.standbys, u); });
-  if (victim == t.standbys.rend()) victim = t.standbys.rbegin();
-  *victim = to;
+  void Add(const Target& t, int delta) {
+    for (int u : t.actives) active_[u] += delta;
+    for (int u : t.standbys) standby_[u] += delta;
+  }
+  bool ActiveRoom(int u) const { return active_[u] < ctx_.ActiveCapacity(); }
+  bool StandbyRoom(int u) const { return standby_[u] < ctx_.StandbyCapacity(); }
+
+ private:
+  const GroupContext& ctx_;
+  std::vector<int> active_;
+  std::vector<int> standby_;
+};
+
+// The ideal standbys that can be had (already held by the target, or with
+// room), then the target's other standbys, up to the SI's count; never on
+// an active unit.
+std::vector<int> MergeStandbys(const GroupContext& ctx, int s,
+                               const std::vector<int>& ideal,
+                               const Target& t, const PlanLoad& load) {
+  std::vector<int> merged;
+  size_t want = ctx.StandbysWanted(s);
+  auto add = [&](int u) {
+    if (merged.size() < want && !Contains(merged, u) &&
+        !Contains(t.actives, u)) {
+      merged.push_back(u);
+    }
+  };
+  for (int u : ideal) {
+    if (Contains(t.standbys, u) || load.StandbyRoom(u)) add(u);
+  }
+  for (int u : t.standbys) add(u);
+  return merged;
+}
+
+// One SI's step toward the ideal placement; returns false when only the
+// rate limit holds it back.
+bool MoveTowardIdeal(const GroupContext& ctx, int s, const Target& want,
+                     bool rate_ok, PlanLoad& load, AdjustOutcome& out) {
+  Target& t = out.plan.targets[s];
+  Target next = t;
+  int to = want.actives.front();
+  bool warm = Contains(UnitsHolding(ctx, s, HaState::kStandby, true), to);
+  if (SameUnits(t.actives, want.actives)) {
+    next.standbys = MergeStandbys(ctx, s, want.standbys, t, load);
+    next.reason = absl::StrCat("switchback: standbys of ", ctx.instance_name(s),
+                               " to their preferred units");
+  } else if (ctx.StandbysWanted(s) > 0 && !warm) {
+    if (!load.StandbyRoom(to)) return true;
+    next.standbys = MergeStandbys(ctx, s, {to}, t, load);
+    next.reason = absl::StrCat("switchback: preparing ", InServiceFor(ctx, to),
+                               " as standby");
+  } else {
+    if (!rate_ok) return false;
+    if (!load.ActiveRoom(to)) return true;
+    next.actives = want.actives;
+    next.standbys = MergeStandbys(ctx, s, want.standbys, next, load);
+    next.reason = absl::StrCat("switchback: ", InServiceFor(ctx, to));
+    out.adjustment_started = true;
+  }
+  if (SameUnits(next.actives, t.actives) &&
+      SameUnits(next.standbys, t.standbys)) {
+    return true;
+  }
+  next.cause = ChangeCause::kSwitchback;
+  load.Add(t, -1);
+  load.Add(next, +1);
+  t = std::move(next);
+  return true;
 }
 
 void SwitchbackSpread(const GroupContext& ctx, const Plan& ideal, bool rate_ok,
                       AdjustOutcome& out) {
+  PlanLoad load(ctx, out.plan);
   bool blocked = false;
   for (int s : ctx.instance_order()) {
-    if (!ctx.instance(s).assignable) continue;
-    Target& t = out.plan.targets[s];
     const Target& want = ideal.targets[s];
-    if (want.actives.empty()) continue;
-    int to = want.actives.front();
-    if (SameUnits(t.actives, want.actives) &&
-        SameUnits(t.standbys, want.standbys)) {
-      continue;
-    }
-    if (!rate_ok && !SameUnits(t.actives, want.actives) &&
-        (ctx.StandbysWanted(s) == 0 ||
-         Contains(UnitsHolding(ctx, s, HaState::kStandby, true), to))) {
-      blocked = true;
-      continue;
-    }
-    t.cause = ChangeCause::kSwitchback;
-    if (SameUnits(t.actives, want.actives)) {
-      t.standbys = want.standbys;
-      t.reason = absl::StrCat("switchback: standbys of ", ctx.instance_name(s),
-                              " to their preferred units");
-    } else if (ctx.StandbysWanted(s) > 0 &&
-               !Contains(UnitsHolding(ctx, s, HaState::kStandby, true), to)) {
-      PrepareStandby(ctx, s, to, want, t);
-      t.reason = absl::StrCat("switchback: preparing ", InServiceFor(ctx, to),
-                              " as standby");
-    } else {
-      t.actives = want.actives;
-      t.standbys = want.standbys;
-      t.reason = absl::StrCat("switchback: ", InServiceFor(ctx, to));
-      out.adjustment_started = true;
-    }
+    if (!ctx.instance(s).assignable || want.actives.empty()) continue;
+    if (!MoveTowardIdeal(ctx, s, want, rate_ok, load, out)) blocked = true;
   }
   if (blocked) {
     Requeue(out, ctx.snapshot().last_adjustment +
@@ -341,28 +381,28 @@ void SwitchbackSpread(const GroupContext& ctx, const Plan& ideal, bool rate_ok,
   }
 }
 
-void Switchback(const GroupContext& ctx, bool settled, AdjustOutcome& out) {
+// Whether auto-adjust may move anything now: enabled, the group unlocked,
+// no unit restarting (the ideal placement would not count it) and every
+// usable unit past its probation (else requeues at the earliest end).
+bool SwitchbackAllowed(const GroupContext& ctx, AdjustOutcome& out) {
   if (!ctx.group().auto_adjust.enabled ||
       ctx.group().admin_state != AdminState::kUnlocked) {
-    return;
+    return false;
   }
-  // Every usable unit must have served its probation; none may be
-  // restarting (the ideal placement would not count it).
   absl::Time probation_pending = absl::InfiniteFuture();
   for (int u = 0; u < ctx.unit_count(); ++u) {
-    if (ctx.unit(u).condition == UnitCondition::kHeld) return;
+    if (ctx.unit(u).condition == UnitCondition::kHeld) return false;
     if (ctx.usable(u) && !ctx.unit(u).probation_ok) {
       probation_pending = std::min(probation_pending, ctx.unit(u).probation_end);
     }
   }
-  if (probation_pending != absl::InfiniteFuture()) {
-    Requeue(out, probation_pending);
-    return;
-  }
-  if (!settled) return;
-  PlacementOptions ideal_options;
-  ideal_options.sticky = false;
-  Plan ideal = ComputePlacement(ctx, ideal_options);
+  if (probation_pending == absl::InfiniteFuture()) return true;
+  Requeue(out, probation_pending);
+  return false;
+}
+
+void Switchback(const GroupContext& ctx, const Plan& ideal,
+                AdjustOutcome& out) {
   bool rate_ok = ctx.now() >= ctx.snapshot().last_adjustment +
                                   ctx.group().auto_adjust.min_interval;
   if (UsesRoles(ctx.model())) {
@@ -376,9 +416,19 @@ void Switchback(const GroupContext& ctx, bool settled, AdjustOutcome& out) {
 
 AdjustOutcome PlanAssignments(const GroupContext& ctx) {
   AdjustOutcome out;
-  out.plan = ComputePlacement(ctx, PlacementOptions{});
+  std::optional<Plan> ideal;
+  if (SwitchbackAllowed(ctx, out)) {
+    PlacementOptions ideal_options;
+    ideal_options.sticky = false;
+    ideal = ComputePlacement(ctx, ideal_options);
+  }
+  PlacementOptions sticky;
+  sticky.ideal = ideal ? &*ideal : nullptr;
+  out.plan = ComputePlacement(ctx, sticky);
   bool settled = IsSettled(ctx, out.plan);
-  if (!HandleSwaps(ctx, settled, out)) Switchback(ctx, settled, out);
+  if (!HandleSwaps(ctx, settled, sticky.ideal, out) && ideal && settled) {
+    Switchback(ctx, *ideal, out);
+  }
   return out;
 }
 

@@ -213,6 +213,18 @@ void GroupContext::IndexAssignments() {
 }
 
 void GroupContext::IndexDependents() {
+  absl::flat_hash_map<std::string_view, bool> active;
+  for (const SponsorStatus& status : snapshot_.sponsors) {
+    active[status.instance] = status.active;
+  }
+  for (int s = 0; s < instance_count(); ++s) {
+    for (const SponsorRef& ref : snapshot_.instances[s].depends_on) {
+      auto it = active.find(ref.instance);
+      if (it == active.end() || !it->second) {
+        instances_[s].sponsors_active = false;
+      }
+    }
+  }
   for (int s = 0; s < instance_count(); ++s) {
     for (const SponsorRef& ref : snapshot_.instances[s].depends_on) {
       int sponsor = FindInstance(ref.instance);

@@ -54,6 +54,7 @@ struct InstanceInfo {
   std::vector<int> ranked_units;  // per-SI preference, best first
   std::vector<Holding> holdings;   // every current assignment of the SI
   std::vector<int> dependents;     // SIs of this group that depend on it
+  bool sponsors_active = true;     // every sponsor is active now
 };
 
 inline bool IsQuiesceState(HaState state) {

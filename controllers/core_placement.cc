@@ -48,21 +48,26 @@ class Filler {
     for (int u : candidates_) is_candidate_[u] = true;
   }
 
-  int Pick(int s, const Target& t) {
+  // A unit with room without taking anyone's slot; -1 if none. Units in
+  // `avoid` are left out.
+  int PickFree(int s, const Target& t, const std::vector<int>& avoid) {
     for (int u : ctx_.RankedUnitsOf(s)) {
-      if (Eligible(u, t) && ledger_.Free(u, ledger_.cap)) return u;
+      if (Eligible(u, t, avoid) && ledger_.Free(u, ledger_.cap)) return u;
     }
     if (ledger_.soft < ledger_.cap) {
-      int u = Scan(soft_cursor_, ledger_.soft, t);
+      int u = Scan(soft_cursor_, ledger_.soft, t, avoid);
       if (u >= 0) return u;
     }
-    int u = Scan(hard_cursor_, ledger_.cap, t);
-    if (u >= 0) return u;
-    for (int v : ctx_.RankedUnitsOf(s)) {
-      if (Eligible(v, t) && ledger_.Fits(v)) return v;
+    return Scan(hard_cursor_, ledger_.cap, t, avoid);
+  }
+
+  // A slot a later-served SI holds (preemption); -1 if none.
+  int PickPreempt(int s, const Target& t) {
+    for (int u : ctx_.RankedUnitsOf(s)) {
+      if (Eligible(u, t, {}) && ledger_.Fits(u)) return u;
     }
-    for (int v : candidates_) {
-      if (!InTarget(t, v) && ledger_.Fits(v)) return v;
+    for (int u : candidates_) {
+      if (!InTarget(t, u) && ledger_.Fits(u)) return u;
     }
     return -1;
   }
@@ -70,19 +75,22 @@ class Filler {
   size_t size() const { return candidates_.size(); }
 
  private:
-  bool Eligible(int u, const Target& t) const {
-    return is_candidate_[u] && !InTarget(t, u);
+  bool Eligible(int u, const Target& t, const std::vector<int>& avoid) const {
+    return is_candidate_[u] && !InTarget(t, u) && !Contains(avoid, u);
   }
   // Units before the cursor are full under `limit`; fullness only grows
   // while one placement runs, so the cursor never moves back.
-  int Scan(size_t& cursor, int limit, const Target& t) {
+  int Scan(size_t& cursor, int limit, const Target& t,
+           const std::vector<int>& avoid) {
     while (cursor < candidates_.size() &&
            !ledger_.Free(candidates_[cursor], limit)) {
       ++cursor;
     }
     for (size_t i = cursor; i < candidates_.size(); ++i) {
       int u = candidates_[i];
-      if (!InTarget(t, u) && ledger_.Free(u, limit)) return u;
+      if (!InTarget(t, u) && !Contains(avoid, u) && ledger_.Free(u, limit)) {
+        return u;
+      }
     }
     return -1;
   }
@@ -238,41 +246,78 @@ Filler Placer::MakeFiller(const std::vector<bool>& role, Ledger& ledger,
 }
 
 void Placer::PlaceActives(int s, Target& t, Filler& filler) {
-  int want = ctx_.ActivesWanted(s);
+  size_t want = ctx_.ActivesWanted(s);
+  // An SI waiting for its sponsors is not promoted: its standbys stay put
+  // until it may become active.
+  bool promotable = ctx_.instance(s).sponsors_active;
+  std::vector<Holding> holdings;
+  // Units fresh picks avoid: those this SI is switching away from, and
+  // its standbys while it may not be promoted.
+  std::vector<int> quiesced;
   if (options_.sticky) {
     // A confirmed standby is promoted before one still being set up.
-    std::vector<Holding> holdings = SortedHoldings(s, true);
-    // Keep actives that may stay; then promote a standby (failover, swap).
-    for (HaState state : {HaState::kActive, HaState::kStandby}) {
-      for (const Holding& h : holdings) {
-        if (static_cast<int>(t.actives.size()) >= want) return;
-        bool matches = h.state == state;
-        bool may_stay = state == HaState::kActive ? ctx_.keeps_work(h.unit)
-                                                  : ctx_.usable(h.unit);
-        if (matches && may_stay && may_be_active_[h.unit]) {
-          Take(active_, h.unit, t.actives);
-        }
+    holdings = SortedHoldings(s, true);
+    for (const Holding& h : holdings) {
+      if (IsQuiesceState(h.state) ||
+          (h.state == HaState::kStandby && !promotable)) {
+        quiesced.push_back(h.unit);
       }
     }
   }
-  while (static_cast<int>(t.actives.size()) < want) {
-    int u = filler.Pick(s, t);
+  // Takes held units in `state` (quiesce states for kQuiesced), first
+  // without displacing a later SI, or with `preempt`.
+  auto take_held = [&](HaState state, bool preempt) {
+    for (const Holding& h : holdings) {
+      if (t.actives.size() >= want) return;
+      bool matches = state == HaState::kQuiesced ? IsQuiesceState(h.state)
+                                                 : h.state == state;
+      bool may_stay = state == HaState::kActive ? ctx_.keeps_work(h.unit)
+                                                : ctx_.usable(h.unit);
+      bool room = preempt || state == HaState::kActive ||
+                  active_.Free(h.unit, active_.cap);
+      if (matches && may_stay && may_be_active_[h.unit] && room &&
+          !InTarget(t, h.unit)) {
+        Take(active_, h.unit, t.actives);
+      }
+    }
+  };
+  take_held(HaState::kActive, false);  // keep what may stay
+  if (promotable) take_held(HaState::kStandby, false);  // failover, swap
+  while (t.actives.size() < want) {
+    int u = filler.PickFree(s, t, quiesced);
     if (u < 0 || !Take(active_, u, t.actives)) break;
   }
-  // Last resort: take back a quiesced assignment. Only here, so that a
-  // switchover under way is not undone while another unit can take over.
-  if (!options_.sticky) return;
-  for (const Holding& h : ctx_.instance(s).holdings) {
-    if (static_cast<int>(t.actives.size()) >= want) return;
-    if (IsQuiesceState(h.state) && ctx_.usable(h.unit) &&
-        may_be_active_[h.unit] && !InTarget(t, h.unit)) {
-      Take(active_, h.unit, t.actives);
-    }
+  // Last resorts: take back a quiesced assignment (only now, so a
+  // switchover under way is not undone while another unit can take over),
+  // then take a slot from a lower-ranked SI.
+  take_held(HaState::kQuiesced, false);
+  if (promotable) take_held(HaState::kStandby, true);
+  while (t.actives.size() < want) {
+    int u = filler.PickPreempt(s, t);
+    if (u < 0 || !Take(active_, u, t.actives)) break;
   }
 }
 
 void Placer::TakeStickyStandbys(int s, Target& t, int want) {
   std::vector<Holding> holdings = SortedHoldings(s, false);
+  if (options_.ideal != nullptr) {
+    // The unit the ideal placement makes active first (it is being
+    // prepared for a switchback), then its ideal standbys.
+    // Role models prepare whole units, so the roles decide there.
+    const Plan& plan = *options_.ideal;
+    bool roles = UsesRoles(ctx_.model());
+    const std::vector<int>& actives =
+        roles ? plan.active_role : plan.targets[s].actives;
+    const std::vector<int>& standbys =
+        roles ? plan.standby_role : plan.targets[s].standbys;
+    auto rank = [&](int u) {
+      return Contains(actives, u) ? 0 : Contains(standbys, u) ? 1 : 2;
+    };
+    std::stable_sort(holdings.begin(), holdings.end(),
+                     [&](const Holding& a, const Holding& b) {
+                       return rank(a.unit) < rank(b.unit);
+                     });
+  }
   // Keep standbys that may stay, then let a former active become standby.
   for (bool former_active : {false, true}) {
     for (const Holding& h : holdings) {
@@ -308,7 +353,8 @@ void Placer::PlaceStandbys(int s, Target& t, Filler& filler) {
   if (options_.sticky) TakeStickyStandbys(s, t, want);
   take_pair();
   while (static_cast<int>(t.standbys.size()) < want) {
-    int u = filler.Pick(s, t);
+    int u = filler.PickFree(s, t, {});
+    if (u < 0) u = filler.PickPreempt(s, t);
     if (u < 0 || !Take(standby_, u, t.standbys)) return;
   }
 }

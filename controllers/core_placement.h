@@ -55,11 +55,16 @@ struct RoleMove {
   std::string reason;
 };
 
+struct Plan;
+
 struct PlacementOptions {
   bool sticky = true;
   // Units a fresh pick may use (indexed by unit); empty = every usable unit.
   std::vector<bool> allowed;
   const RoleMove* role_move = nullptr;  // role models only
+  // Sticky only: the ideal placement auto-adjust is moving toward. Among
+  // standbys that may stay, those it wants are kept first.
+  const Plan* ideal = nullptr;
 };
 
 struct Plan {

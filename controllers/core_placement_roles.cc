@@ -49,7 +49,8 @@ std::vector<UnitTally> TallyUnits(const GroupContext& ctx) {
   for (int s = 0; s < ctx.instance_count(); ++s) {
     const InstanceInfo& info = ctx.instance(s);
     if (!info.assignable) continue;
-    bool has_active = std::any_of(
+    // An SI waiting for its sponsors cannot be promoted: not an orphan.
+    bool has_active = !info.sponsors_active || std::any_of(
         info.holdings.begin(), info.holdings.end(), [&](const Holding& h) {
           return h.state == HaState::kActive && ctx.keeps_work(h.unit);
         });
@@ -91,8 +92,18 @@ class RoleChooser {
   std::vector<bool>& taken_;
 };
 
+// 0 for a unit the ideal placement makes active (it is being prepared for a
+// switchback), 1 for an ideal standby unit, 2 otherwise.
+int IdealRoleRank(const Plan& ideal, int u) {
+  auto in = [u](const std::vector<int>& role) {
+    return std::find(role.begin(), role.end(), u) != role.end();
+  };
+  return in(ideal.active_role) ? 0 : in(ideal.standby_role) ? 1 : 2;
+}
+
 void SelectStickyRoles(const GroupContext& ctx,
-                       const std::function<bool(int)>& fresh, Plan& plan) {
+                       const std::function<bool(int)>& fresh,
+                       const Plan* ideal, Plan& plan) {
   std::vector<UnitTally> tally = TallyUnits(ctx);
   std::vector<bool> taken(ctx.unit_count(), false);
   const std::vector<int>& order = ctx.unit_order();
@@ -121,7 +132,15 @@ void SelectStickyRoles(const GroupContext& ctx,
   // Standby role: units already standby, then a former active
   // (switchover), then spares in rank order.
   RoleChooser standby(plan.standby_role, StandbyRoleCount(ctx), taken);
-  standby.AddFrom(order, [&](int u) {
+  // Among standby holders, those the ideal placement wants go first, so a
+  // switchback being prepared is not undone.
+  std::vector<int> holders = order;
+  if (ideal != nullptr) {
+    std::stable_sort(holders.begin(), holders.end(), [&](int a, int b) {
+      return IdealRoleRank(*ideal, a) < IdealRoleRank(*ideal, b);
+    });
+  }
+  standby.AddFrom(holders, [&](int u) {
     return ctx.keeps_work(u) && tally[u].standbys > 0;
   });
   standby.AddFrom(order, [&](int u) {
@@ -181,7 +200,7 @@ void SelectRoles(const GroupContext& ctx, const PlacementOptions& options,
     return ctx.usable(u) && (options.allowed.empty() || options.allowed[u]);
   };
   if (options.sticky) {
-    SelectStickyRoles(ctx, fresh, plan);
+    SelectStickyRoles(ctx, fresh, options.ideal, plan);
   } else {
     SelectIdealRoles(ctx, fresh, plan);
   }

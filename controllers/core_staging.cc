@@ -221,14 +221,17 @@ void Stager::ContinueSwitchover(int s, const Target& t,
     }
     return;
   }
-  if (actives.empty() || deps.drop_active) {
+  if (actives.empty() || !deps.activation_ok) {
+    // Nowhere to go, or not allowed to go active until the sponsors are:
+    // the quiesced assignments serve nobody, so release their capacity.
+    Why why = deps.activation_ok ? MoveWhy(s, quiesced.front(), t)
+                                 : Why{ChangeCause::kDependency, deps.reason};
     for (int u : quiesced) {
-      Emit(ChangeKind::kRemove, s, u, HaState::kQuiesced, MoveWhy(s, u, t));
+      Emit(ChangeKind::kRemove, s, u, HaState::kQuiesced, why);
     }
     StageStandbys(s, t);
     return;
   }
-  if (!deps.activation_ok) return;  // within tolerance: wait for the sponsor
   PromoteAfterQuiesce(s, actives.front());
 }
 
@@ -238,7 +241,18 @@ void Stager::PromoteAfterQuiesce(int s, int to) {
   if (there != nullptr) {
     // A standby takes over (graceful), or the quiesced unit takes its
     // work back (switchover abandoned: nobody else can take it).
-    if (IsStandby(there->state) && !ActiveRoom(to)) return;
+    if (IsStandby(there->state) && !ActiveRoom(to)) {
+      // No room yet: release the quiesced assignments rather than hold
+      // capacity another switchover may be waiting for.
+      for (int u : UnitsIn(s, IsQuiesce)) {
+        Emit(ChangeKind::kRemove, s, u, HaState::kQuiesced,
+             {ChangeCause::kSwitchover,
+              absl::StrCat("switchover: ", ctx_.unit_name(u),
+                           " released; ", ctx_.unit_name(to),
+                           " has no active capacity yet")});
+      }
+      return;
+    }
     Emit(ChangeKind::kSetHaState, s, to, HaState::kActive,
          {ChangeCause::kSwitchover,
           IsStandby(there->state)
@@ -276,8 +290,8 @@ void Stager::MoveActives(int s, const Target& t,
   for (int u : UnitsIn(s, IsActive)) {
     if (Contains(actives, u)) continue;
     Why why = MoveWhy(s, u, t);
-    if (to >= 0 && ctx_.HasStandbys() && ctx_.usable(to) && StandbyRoom(to) &&
-        deps.activation_ok) {
+    if (to >= 0 && ctx_.StandbysWanted(s) > 0 && ctx_.usable(to) &&
+        StandbyRoom(to) && deps.activation_ok) {
       // Warm the unit taking over first, so the switchover stays graceful.
       why.second += absl::StrCat("; ", ctx_.unit_name(to),
                                  " becomes standby first");
@@ -325,7 +339,8 @@ void Stager::StageStandbys(int s, const Target& t) {
   size_t ready = std::count_if(standbys.begin(), standbys.end(),
                                [&](int u) { return Contains(t.standbys, u); });
   for (int u : standbys) {
-    if (Contains(t.standbys, u)) continue;
+    // A standby the plan promotes stays until it is promoted.
+    if (Contains(t.standbys, u) || Contains(t.actives, u)) continue;
     bool draining = ctx_.unit(u).condition == UnitCondition::kDraining;
     if (draining || ready >= t.standbys.size() ||
         !ctx_.instance(s).assignable) {

@@ -57,6 +57,14 @@ void CoreWorld::PlayReconciler(const Decision& d) {
       snap_.swaps.erase(it);
     }
   }
+  // Agents start and stop units as asked (instantly, in this world).
+  for (const std::string& name : d.units_to_stop) {
+    unit(name).readiness = Readiness::kOutOfService;
+  }
+  for (const std::string& name : d.units_to_start) {
+    unit(name).readiness = Readiness::kInService;
+    unit(name).in_service_since = snap_.now;
+  }
   for (const std::string& name : d.shutdown_complete_units) {
     unit(name).admin_state = AdminState::kLocked;
   }
@@ -194,7 +202,13 @@ void CoreWorld::CheckCapacity() {
 
 void CoreWorld::CheckSettled() {
   CheckSettledPlacement();
-  if (check_counts_) CheckSettledCounts();
+  // A restarting unit keeps its work but takes none: the counts below do
+  // not apply while one is.
+  bool restarting = std::any_of(
+      snap_.units.begin(), snap_.units.end(), [](const UnitSnapshot& u) {
+        return u.readiness == Readiness::kRestarting;
+      });
+  if (check_counts_ && !restarting) CheckSettledCounts();
 }
 
 void CoreWorld::CheckSettledPlacement() {

@@ -13,6 +13,8 @@
 #define VIGIL_TESTS_CONTROLLERS_CORE_HARNESS_H_
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
@@ -111,6 +113,14 @@ class CoreWorld {
     CheckAssignments(before, d);
     PlayReconciler(d);
     for (const Change& c : d.changes) log_.push_back(Describe(c));
+    if (std::getenv("VIGIL_CORE_TRACE") != nullptr && !d.changes.empty()) {
+      std::fprintf(stderr, "t=%s %s\n",
+                   absl::FormatDuration(snap_.now - Epoch()).c_str(),
+                   Assignments().c_str());
+      for (const Change& c : d.changes) {
+        std::fprintf(stderr, "    %s\n", Describe(c).c_str());
+      }
+    }
     last_ = d;
     return d;
   }
@@ -121,9 +131,10 @@ class CoreWorld {
   // of decisions that changed something; records a failure past `limit`.
   int Settle(int limit = 60) {
     for (int i = 0; i < limit; ++i) {
-      Decision d = Step();
       ConfirmAll();
-      if (d.changes.empty()) return i;
+      Decision d = Step();
+      bool presence = !d.units_to_start.empty() || !d.units_to_stop.empty();
+      if (d.changes.empty() && !presence) return i;
     }
     Violation(absl::StrCat("no fixpoint after ", limit, " decisions"));
     return limit;
@@ -173,6 +184,39 @@ class CoreWorld {
       absl::StrAppend(&out, a.instance, "@", a.unit, "=", ToString(a.ha_state),
                       a.confirmed ? "" : "?", " ");
     }
+    return out;
+  }
+  // The world's configuration and state, for failure reports.
+  std::string Dump() const {
+    const GroupSpec& g = snap_.group;
+    std::string out = absl::StrCat(
+        "group ", ToString(g.model), " ", ToString(g.admin_state), " N=",
+        g.preferred_active_units, " M=", g.preferred_standby_units,
+        " maxA=", g.max_active_per_unit, " maxS=", g.max_standby_per_unit,
+        " adjust=", g.auto_adjust.enabled, "\n");
+    for (const auto& u : snap_.units) {
+      absl::StrAppend(&out, "  unit ", u.name, " rank ", u.rank, " ", u.node,
+                      " ", ToString(u.readiness), " ",
+                      ToString(u.admin_state), "/",
+                      ToString(u.node_admin_state), "\n");
+    }
+    for (const auto& si : snap_.instances) {
+      absl::StrAppend(&out, "  si ", si.name, " rank ", si.rank, " ",
+                      ToString(si.admin_state), " act=",
+                      si.preferred_active_assignments, " stb=",
+                      si.preferred_standby_assignments);
+      for (const auto& r : si.ranked_units) {
+        absl::StrAppend(&out, " ranked ", r.unit, ":", r.rank);
+      }
+      for (const auto& d : si.depends_on) {
+        absl::StrAppend(&out, " dep ", d.instance);
+      }
+      absl::StrAppend(&out, "\n");
+    }
+    for (const auto& sp : snap_.sponsors) {
+      absl::StrAppend(&out, "  sponsor ", sp.instance, " ", sp.active, "\n");
+    }
+    absl::StrAppend(&out, "  assignments: ", Assignments(), "\n");
     return out;
   }
   void Violation(std::string message) {
