@@ -19,6 +19,13 @@ absl::StatusOr<api::LabelSelector> ParseSelector(const std::string& text) {
   return selector;
 }
 
+// The store refuses a revision ahead of its current one; to a client that
+// is a bad request, not an invalid object.
+absl::Status TranslateListError(const absl::Status& status) {
+  if (!absl::IsInvalidArgument(status) || api::IsMalformedRequest(status)) return status;
+  return api::MalformedRequest(std::string(status.message()));
+}
+
 std::set<std::string> MatchingNames(const std::vector<Json>& items,
                                     const api::LabelSelector& selector) {
   std::set<std::string> names;
@@ -38,7 +45,7 @@ absl::StatusOr<client::ObjectList> Registry::List(
   if (!selector.ok()) return selector.status();
   absl::StatusOr<store::ListResult> listed =
       store_->List((*info)->kind, options.resource_version);
-  if (!listed.ok()) return listed.status();
+  if (!listed.ok()) return TranslateListError(listed.status());
   client::ObjectList out;
   out.resource_version = listed->revision;
   for (Json& item : listed->items) {
@@ -59,7 +66,7 @@ absl::StatusOr<std::unique_ptr<client::WatchStream>> Registry::Watch(
     // Which objects match at the start decides whether a later change of
     // labels is an ADDED or a DELETED for this watcher.
     absl::StatusOr<store::ListResult> start = store_->List((*info)->kind, after);
-    if (!start.ok()) return start.status();
+    if (!start.ok()) return TranslateListError(start.status());
     matching = MatchingNames(start->items, *selector);
     if (after == 0) after = start->revision;
   }

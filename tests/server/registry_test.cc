@@ -325,6 +325,12 @@ TEST_F(RegistryTest, ListFiltersByLabelSelectorAndReadsPastRevisions) {
   EXPECT_TRUE(api::IsMalformedRequest(bad.status())) << bad.status();
 }
 
+TEST_F(RegistryTest, ListAheadOfTheStoreIsABadRequest) {
+  MustCreate(ServiceGroup("a"));
+  absl::Status ahead = registry().List("sg", {"", 1000}).status();
+  EXPECT_TRUE(api::IsMalformedRequest(ahead)) << ahead;
+}
+
 TEST_F(RegistryTest, WatchSeesOnlyItsKindFromNow) {
   MustCreate(ServiceGroup("old"));
   auto watch = registry().Watch("sg", {});
