@@ -1,6 +1,7 @@
 #include "store/event_log.h"
 
 #include "absl/strings/str_cat.h"
+#include "rocksdb/write_batch.h"
 #include "store/event_record.h"
 #include "store/keys.h"
 
@@ -53,6 +54,9 @@ void Undo(const EventRecord& record, ObjectTexts* objects) {
     (*objects)[record.name] = std::make_shared<const std::string>(record.before);
   }
 }
+
+// Deletes per write batch when trimming the log.
+constexpr int kDeletesPerBatch = 4096;
 
 }  // namespace
 
@@ -119,6 +123,28 @@ absl::Status RollBack(const LogSnapshot& snapshot, const std::string& kind,
     Undo(*record, objects);
   }
   return FromRocksDb(it->status(), "reading the event log");
+}
+
+absl::Status DeleteEvents(rocksdb::DB* db, int64_t first, int64_t last) {
+  if (first > last) return absl::OkStatus();
+  std::string lower = keys::EventKey(first), upper = keys::EventKey(last + 1);
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions read;
+  read.iterate_lower_bound = &lower_slice;
+  read.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read));
+  rocksdb::WriteBatch batch;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    batch.Delete(it->key());
+    if (batch.Count() < kDeletesPerBatch) continue;
+    absl::Status written = FromRocksDb(db->Write(rocksdb::WriteOptions(), &batch),
+                                       "trimming the event log");
+    if (!written.ok()) return written;
+    batch.Clear();
+  }
+  if (!it->status().ok()) return FromRocksDb(it->status(), "trimming the event log");
+  return FromRocksDb(db->Write(rocksdb::WriteOptions(), &batch),
+                     "trimming the event log");
 }
 
 }  // namespace vigil::store

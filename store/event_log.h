@@ -1,5 +1,5 @@
 // Reading the RocksDB event log: forwards for watch replay, backwards to roll
-// the current objects back to an earlier revision for List.
+// the current objects back to an earlier revision for List; and trimming it.
 //
 // Both read through a RocksDB snapshot, so a concurrent compaction (which
 // deletes old records) cannot tear a replay or a roll-back that began before
@@ -67,6 +67,12 @@ using ObjectTexts = std::map<std::string, std::shared_ptr<const std::string>>;
 absl::Status RollBack(const LogSnapshot& snapshot, const std::string& kind,
                       int64_t from_revision, int64_t to_revision,
                       ObjectTexts* objects);
+
+// Deletes the event records with revision in [first, last], with one point
+// delete per record, written in unsynced batches. Point deletes rather than a
+// range tombstone: every later read of the log would pay for the tombstone.
+// Errors: Internal on a read or write error (some records may be left).
+absl::Status DeleteEvents(rocksdb::DB* db, int64_t first, int64_t last);
 
 }  // namespace vigil::store
 

@@ -158,6 +158,9 @@ absl::Status RocksDbStore::Load() {
   absl::StatusOr<int64_t> compacted = ReadMeta(db_.get(), keys::kCompactedKey);
   if (!compacted.ok()) return compacted.status();
   compacted_.store(*compacted);
+  // Records a crash left below the compaction point (see Compact).
+  absl::Status trimmed = DeleteEvents(db_.get(), 0, *compacted);
+  if (!trimmed.ok()) return trimmed;
   return LoadObjects(*revision);
 }
 

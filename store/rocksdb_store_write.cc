@@ -116,23 +116,27 @@ absl::Status RocksDbStore::Compact(int64_t revision) {
         absl::StrCat("cannot compact to revision ", revision,
                      ": the current revision is ", current));
   }
-  if (revision <= compacted_.load()) return absl::OkStatus();
+  const int64_t previous = compacted_.load();
+  if (revision <= previous) return absl::OkStatus();
+  // The compaction point is made durable before any record goes, so that a
+  // crash in between can never leave a log with a hole above it.
+  rocksdb::WriteOptions options;
+  options.sync = options_.sync;
+  absl::Status persisted = FromRocksDb(
+      db_->Put(options, keys::kCompactedKey, keys::EncodeMetaValue(revision)),
+      "compacting the event log");
+  if (!persisted.ok()) return persisted;
   // Published before the records go, so that a reader that still finds the
   // old compaction point after taking its snapshot also finds the records.
   compacted_.store(revision);
-  rocksdb::WriteBatch batch;
-  batch.DeleteRange(keys::EventKey(0), keys::EventKey(revision + 1));
-  batch.Put(keys::kCompactedKey, keys::EncodeMetaValue(revision));
-  rocksdb::WriteOptions options;
-  options.sync = options_.sync;
-  return FromRocksDb(db_->Write(options, &batch), "compacting the event log");
+  return DeleteEvents(db_.get(), previous + 1, revision);
 }
 
 void RocksDbStore::MaybeScheduleCompaction(int64_t revision) {
   const int64_t retained = options_.retained_revisions;
   if (retained <= 0) return;
-  // Compacting in steps of an eighth of the window keeps range tombstones
-  // (one per compaction) rare.
+  // Compacting in steps of an eighth of the window, not on every write,
+  // batches the deletes and keeps the compactor mostly asleep.
   const int64_t step = std::max<int64_t>(1, retained / 8);
   if (revision - compacted_.load() < retained + step) return;
   {

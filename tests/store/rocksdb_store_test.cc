@@ -16,6 +16,8 @@
 
 #include <gmock/gmock.h>
 
+#include "rocksdb/db.h"
+#include "store/keys.h"
 #include "store/store.h"
 #include "tests/store/store_conformance.h"
 
@@ -198,6 +200,34 @@ TEST(RocksDbStore, OpenCreatesMissingDirectories) {
   absl::StatusOr<std::unique_ptr<Store>> store = OpenRocksDbStore(nested);
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->CurrentRevision(), 0);
+}
+
+// The revisions of the records in the event log of the database in `dir`.
+std::vector<int64_t> LoggedRevisions(const std::string& dir) {
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status =
+      rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir, &raw);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::vector<int64_t> revisions;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("e/"); it->Valid() && it->key().starts_with("e/"); it->Next()) {
+    revisions.push_back(keys::ParseEventKey(it->key().ToStringView()).value_or(-1));
+  }
+  return revisions;
+}
+
+TEST(RocksDbStore, CompactionRemovesLogRecordsFromDisk) {
+  TempDir dir;
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = OpenRocksDbStore(dir.path());
+    ASSERT_TRUE(store.ok());
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE((*store)->Create(MakeObject("Node", "n" + std::to_string(i))).ok());
+    }
+    ASSERT_TRUE((*store)->Compact(6).ok());
+  }
+  EXPECT_THAT(LoggedRevisions(dir.path()), ::testing::ElementsAre(7, 8, 9, 10));
 }
 
 int64_t ResidentKilobytes() {
