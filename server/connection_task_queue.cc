@@ -1,6 +1,8 @@
 #include "api/strings.h"
 #include "server/connection_task_queue.h"
 
+#include <pthread.h>
+
 #include <utility>
 
 namespace vigil::server {
@@ -15,6 +17,7 @@ void ConnectionTaskQueue::enqueue(std::function<void()> fn) {
   // The thread is started only once its own list slot exists, and reports
   // that slot when done so the next enqueue can join and erase it.
   *self = std::thread([this, self, fn = std::move(fn)] {
+    pthread_setname_np(pthread_self(), "vigil-http");  // visible in top -H
     fn();
     std::lock_guard<std::mutex> done_lock(mu_);
     finished_.push_back(self);
