@@ -40,19 +40,26 @@ bool ReportProblems(const Context& ctx, const ManifestSet& set) {
 // name -> live object, for each kind with many objects to apply.
 using LiveIndex = std::map<std::string, std::map<std::string, Json>>;
 
+// Lists the busy kinds concurrently (the client is safe for concurrent use).
 LiveIndex ListBusyKinds(client::Client& client,
                         const std::vector<ManifestObject>& objects) {
   std::map<std::string, size_t> per_kind;
   for (const ManifestObject& m : objects) {
     ++per_kind[api::FindKind(m.Kind())->kind];
   }
-  LiveIndex index;
+  std::vector<std::string> busy;
   for (const auto& [kind, count] : per_kind) {
-    if (count < kListThreshold) continue;
-    absl::StatusOr<client::ObjectList> list = client.List(kind);
-    if (!list.ok()) continue;  // fall back to reading objects one by one
-    auto& by_name = index[kind];
-    for (Json& item : list->items) by_name.emplace(api::NameOf(item), std::move(item));
+    if (count >= kListThreshold) busy.push_back(kind);
+  }
+  std::vector<absl::StatusOr<client::ObjectList>> lists(busy.size());
+  RunInOrder(
+      busy.size(), static_cast<int>(busy.size()),
+      [&](int, size_t i) { lists[i] = client.List(busy[i]); }, [](size_t) {});
+  LiveIndex index;
+  for (size_t i = 0; i < busy.size(); ++i) {
+    if (!lists[i].ok()) continue;  // fall back to reading objects one by one
+    auto& by_name = index[busy[i]];
+    for (Json& item : lists[i]->items) by_name.emplace(api::NameOf(item), std::move(item));
   }
   return index;
 }
@@ -89,8 +96,8 @@ int ApplyAll(const Context& ctx, const std::vector<ManifestObject>& objects,
              bool dry_run) {
   const int workers = std::max(
       1, std::min<int>(ctx.concurrency, static_cast<int>(objects.size())));
-  std::vector<std::unique_ptr<client::HttpClient>> clients;
-  for (int i = 0; i < workers; ++i) clients.push_back(ctx.NewClient());
+  std::vector<std::unique_ptr<client::Client>> clients;
+  for (int i = 0; i < workers; ++i) clients.push_back(ctx.NewWorkerClient());
   const LiveIndex live = ListBusyKinds(*clients[0], objects);
   std::vector<ApplyOutcome> outcomes(objects.size());
   int failures = 0;

@@ -10,6 +10,7 @@
 #include <ostream>
 
 #include "cli/cli.h"
+#include "cli/keep_alive_client.h"
 #include "client/http_client.h"
 
 namespace vigil::cli {
@@ -24,9 +25,13 @@ struct Context {
   std::ostream& err() const { return *io.err; }
   bool Stopped() const { return io.stop != nullptr && io.stop->load(); }
 
-  // A client of its own for one worker thread.
+  // A client for single requests, tables and watches.
   std::unique_ptr<client::HttpClient> NewClient() const {
     return std::make_unique<client::HttpClient>(http);
+  }
+  // A client of its own for one bulk worker thread (keeps its connection).
+  std::unique_ptr<client::Client> NewWorkerClient() const {
+    return std::make_unique<KeepAliveClient>(http);
   }
 };
 

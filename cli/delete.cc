@@ -22,8 +22,8 @@ int DeleteAll(const Context& ctx, const std::vector<ObjectRef>& targets,
               const DeleteOptions& options) {
   const int workers = std::max(1, std::min<int>(ctx.concurrency,
                                                 static_cast<int>(targets.size())));
-  std::vector<std::unique_ptr<client::HttpClient>> clients;
-  for (int i = 0; i < workers; ++i) clients.push_back(ctx.NewClient());
+  std::vector<std::unique_ptr<client::Client>> clients;
+  for (int i = 0; i < workers; ++i) clients.push_back(ctx.NewWorkerClient());
   client::WriteOptions write;
   write.dry_run = options.dry_run;
   std::vector<absl::Status> results(targets.size());

@@ -79,8 +79,8 @@ int RunDiff(const Context& ctx, const DiffOptions& options) {
   }
   const int workers = std::max(
       1, std::min<int>(ctx.concurrency, static_cast<int>(set.objects.size())));
-  std::vector<std::unique_ptr<client::HttpClient>> clients;
-  for (int i = 0; i < workers; ++i) clients.push_back(ctx.NewClient());
+  std::vector<std::unique_ptr<client::Client>> clients;
+  for (int i = 0; i < workers; ++i) clients.push_back(ctx.NewWorkerClient());
   std::vector<DiffResult> results(set.objects.size());
   bool different = false, failed = false;
   RunInOrder(

@@ -6,12 +6,14 @@
 #include <map>
 #include <sstream>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
 #include "api/validation.h"
+#include "cli/ordered_pool.h"
 
 namespace vigil::cli {
 namespace {
@@ -108,18 +110,38 @@ void CheckDuplicates(const std::vector<ManifestObject>& objects,
   }
 }
 
-void ParseSource(const std::string& file, const std::string& text,
-                 ManifestSet* set) {
+// Parses one source and checks its objects (duplicates are checked later,
+// across all sources).
+ManifestSet ParseSource(const std::string& file, const std::string& text,
+                        Checks checks) {
+  ManifestSet set;
   const std::string source = file == "-" ? "<stdin>" : file;
   absl::StatusOr<std::vector<api::Document>> docs = api::ParseYaml(text, source);
   if (!docs.ok()) {
-    set->problems.push_back(std::string(docs.status().message()));
-    return;
+    set.problems.push_back(std::string(docs.status().message()));
+    return set;
   }
   for (api::Document& doc : *docs) {
-    set->objects.push_back(
-        {source, doc.index + 1, doc.line, std::move(doc.value)});
+    set.objects.push_back({source, doc.index + 1, doc.line, std::move(doc.value)});
   }
+  for (const ManifestObject& m : set.objects) CheckObject(m, checks, &set.problems);
+  return set;
+}
+
+// Parses and checks the sources on all cores; merges them in order.
+void ParseSources(const std::vector<std::pair<std::string, std::string>>& sources,
+                  Checks checks, ManifestSet* set) {
+  std::vector<ManifestSet> parsed(sources.size());
+  const int workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  RunInOrder(
+      sources.size(), workers,
+      [&](int, size_t i) {
+        parsed[i] = ParseSource(sources[i].first, sources[i].second, checks);
+      },
+      [&](size_t i) {
+        for (ManifestObject& m : parsed[i].objects) set->objects.push_back(std::move(m));
+        for (std::string& p : parsed[i].problems) set->problems.push_back(std::move(p));
+      });
 }
 
 }  // namespace
@@ -137,6 +159,7 @@ ManifestSet LoadManifests(const std::vector<std::string>& paths,
     set.problems.push_back("must specify -f FILE|DIR|-");
     return set;
   }
+  std::vector<std::pair<std::string, std::string>> sources;  // file, text
   for (const std::string& path : paths) {
     for (const std::string& file : ExpandPath(path, &set.problems)) {
       std::string text;
@@ -144,10 +167,10 @@ ManifestSet LoadManifests(const std::vector<std::string>& paths,
         set.problems.push_back(absl::StrCat(file, ": cannot be read"));
         continue;
       }
-      ParseSource(file, text, &set);
+      sources.emplace_back(file, std::move(text));
     }
   }
-  for (const ManifestObject& m : set.objects) CheckObject(m, checks, &set.problems);
+  ParseSources(sources, checks, &set);
   CheckDuplicates(set.objects, &set.problems);
   if (set.objects.empty() && set.problems.empty()) {
     set.problems.push_back("no objects found in the given manifests");
