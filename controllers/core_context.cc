@@ -1,6 +1,7 @@
 #include "controllers/core_context.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "absl/strings/str_cat.h"
 
@@ -212,27 +213,50 @@ void GroupContext::IndexAssignments() {
   }
 }
 
-void GroupContext::IndexDependents() {
-  absl::flat_hash_map<std::string_view, bool> active;
+void GroupContext::IndexSponsors() {
   for (const SponsorStatus& status : snapshot_.sponsors) {
-    active[status.instance] = status.active;
+    sponsors_[status.instance] = status;
+  }
+  std::unordered_set<std::string_view> referenced;
+  for (const InstanceSpec& spec : snapshot_.instances) {
+    for (const SponsorRef& ref : spec.depends_on) referenced.insert(ref.instance);
   }
   for (int s = 0; s < instance_count(); ++s) {
-    for (const SponsorRef& ref : snapshot_.instances[s].depends_on) {
-      auto it = active.find(ref.instance);
-      if (it == active.end() || !it->second) {
-        instances_[s].sponsors_active = false;
-      }
+    if (!referenced.count(snapshot_.instances[s].name)) continue;
+    bool active = std::any_of(
+        instances_[s].holdings.begin(), instances_[s].holdings.end(),
+        [&](const Holding& h) {
+          return h.state == HaState::kActive && h.confirmed && keeps_work(h.unit);
+        });
+    const std::string& name = snapshot_.instances[s].name;
+    auto it = sponsors_.find(name);
+    if (it == sponsors_.end()) {
+      sponsors_[name] = {name, active, snapshot_.now};
+    } else if (it->second.active != active) {
+      it->second = {name, active, snapshot_.now};
     }
   }
+}
+
+void GroupContext::IndexDependents() {
+  IndexSponsors();
   for (int s = 0; s < instance_count(); ++s) {
     for (const SponsorRef& ref : snapshot_.instances[s].depends_on) {
+      const SponsorStatus* status = Sponsor(ref.instance);
+      if (status == nullptr || !status->active) {
+        instances_[s].sponsors_active = false;
+      }
       int sponsor = FindInstance(ref.instance);
       if (sponsor >= 0 && sponsor != s) {
         instances_[sponsor].dependents.push_back(s);
       }
     }
   }
+}
+
+const SponsorStatus* GroupContext::Sponsor(std::string_view name) const {
+  auto it = sponsors_.find(name);
+  return it == sponsors_.end() ? nullptr : &it->second;
 }
 
 int GroupContext::FindUnit(std::string_view name) const {

@@ -12,9 +12,9 @@
 #include <climits>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "controllers/core_types.h"
 
 namespace vigil::core::internal {
@@ -118,6 +118,12 @@ class GroupContext {
   int ActiveCapacity() const;
   int StandbyCapacity() const;
 
+  // The state of sponsor SI `name`, or null when unknown. For SIs of this
+  // group it is derived from the snapshot (a confirmed active on a unit
+  // that keeps work), as the caller's view may lag a failure; a change the
+  // caller has not seen yet counts from `now`.
+  const SponsorStatus* Sponsor(std::string_view name) const;
+
   // Assignments naming an unknown SI or unit (removed outright).
   const std::vector<int>& orphan_assignments() const { return orphans_; }
 
@@ -127,6 +133,7 @@ class GroupContext {
   void ChooseUnitsInService();
   void IndexInstances();
   void IndexAssignments();
+  void IndexSponsors();
   void IndexDependents();
 
   const GroupSnapshot& snapshot_;
@@ -134,8 +141,9 @@ class GroupContext {
   std::vector<InstanceInfo> instances_;
   std::vector<int> unit_order_;
   std::vector<int> instance_order_;
-  absl::flat_hash_map<std::string_view, int> unit_index_;
-  absl::flat_hash_map<std::string_view, int> instance_index_;
+  std::unordered_map<std::string_view, int> unit_index_;
+  std::unordered_map<std::string_view, int> instance_index_;
+  std::unordered_map<std::string_view, SponsorStatus> sponsors_;
   std::vector<int> orphans_;
 };
 

@@ -61,17 +61,12 @@ absl::StatusOr<std::vector<std::string>> OrderCsis(
 
 namespace internal {
 
-DependencyGate::DependencyGate(const GroupContext& ctx) : ctx_(ctx) {
-  for (const SponsorStatus& status : ctx.snapshot().sponsors) {
-    sponsors_.emplace(status.instance, &status);
-  }
-}
+DependencyGate::DependencyGate(const GroupContext& ctx) : ctx_(ctx) {}
 
 SponsorVerdict DependencyGate::Evaluate(int s) const {
   SponsorVerdict verdict;
   for (const SponsorRef& ref : ctx_.instance_spec(s).depends_on) {
-    auto it = sponsors_.find(ref.instance);
-    const SponsorStatus* status = it == sponsors_.end() ? nullptr : it->second;
+    const SponsorStatus* status = ctx_.Sponsor(ref.instance);
     if (status != nullptr && status->active) continue;
     verdict.activation_ok = false;
     absl::Time since =

@@ -16,7 +16,6 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "controllers/core_context.h"
 #include "controllers/core_types.h"
@@ -48,7 +47,6 @@ class DependencyGate {
 
  private:
   const GroupContext& ctx_;
-  absl::flat_hash_map<std::string_view, const SponsorStatus*> sponsors_;
 };
 
 }  // namespace internal

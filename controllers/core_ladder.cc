@@ -64,6 +64,52 @@ RecoveryAction StartingRung(const ComponentFailure& failure) {
 
 }  // namespace
 
+namespace {
+
+// Climbs the rungs from the failure's starting one, counting each use, and
+// explains the outcome.
+class Climber {
+ public:
+  Climber(RecoveryDecision& decision, absl::Time now)
+      : decision_(decision), now_(now) {}
+
+  void Climb(RecoveryAction from, Rung rung, RecoveryAction to,
+             const char* where) {
+    if (decision_.action != from) return;
+    std::string why;
+    if (UseRung(rung, now_, why)) {
+      used_ = why;
+      return;
+    }
+    absl::StrAppend(&escalated_, escalated_.empty() ? "" : "; ", "after ",
+                    why, where);
+    decision_.action = to;
+  }
+
+  std::string Reason(const ComponentFailure& failure) const {
+    std::string detail = used_;
+    if (!escalated_.empty()) {
+      detail = detail.empty() ? escalated_
+                              : absl::StrCat(detail, " (", escalated_, ")");
+    }
+    if (detail.empty()) {
+      detail = decision_.action == failure.recommended
+                   ? "recommended recovery"
+               : failure.disable_restart ? "restart disabled"
+                                         : "unit fails over as a whole";
+    }
+    return absl::StrCat(ToString(decision_.action), ": ", detail);
+  }
+
+ private:
+  RecoveryDecision& decision_;
+  absl::Time now_;
+  std::string used_;       // the rung's count, when one was used
+  std::string escalated_;  // why the failure climbed, if it did
+};
+
+}  // namespace
+
 RecoveryDecision EscalateRecovery(const ComponentFailure& failure,
                                   const RecoveryLimits& limits,
                                   const RecoveryCounters& counters,
@@ -74,37 +120,20 @@ RecoveryDecision EscalateRecovery(const ComponentFailure& failure,
   ExpireWindow(c.unit_restarts, limits.unit_restart_probation, now);
   ExpireWindow(c.node_unit_failovers, limits.node_unit_failover_probation,
                now);
-  Rung component{c.component_restarts, limits.component_restart_max,
-                 limits.component_restart_probation, "component restart"};
-  Rung unit{c.unit_restarts, limits.unit_restart_max,
-            limits.unit_restart_probation, "unit restart"};
-  Rung node{c.node_unit_failovers, limits.node_unit_failover_max,
-            limits.node_unit_failover_probation, "unit failover"};
-  std::string escalated;  // why the failure climbed, if it did
-  std::string& reason = decision.reason;
-  RecoveryAction& action = decision.action;
-  if (action == RecoveryAction::kComponentRestart &&
-      !UseRung(component, now, reason)) {
-    escalated = absl::StrCat(escalated, "after ", reason, "; ");
-    action = RecoveryAction::kUnitRestart;
-  }
-  if (action == RecoveryAction::kUnitRestart && !UseRung(unit, now, reason)) {
-    escalated = absl::StrCat(escalated, "after ", reason, "; ");
-    action = RecoveryAction::kUnitFailover;
-  }
-  if (action == RecoveryAction::kUnitFailover && !UseRung(node, now, reason)) {
-    escalated = absl::StrCat(escalated, "after ", reason, " on the node; ");
-    action = RecoveryAction::kNodeFailover;
-  }
-  if (action == RecoveryAction::kComponentFailover ||
-      action == RecoveryAction::kNodeFailover) {
-    reason = "";
-  }
-  decision.reason = absl::StrCat(ToString(action), ": ", escalated, reason);
-  if (decision.reason.size() >= 2 &&
-      decision.reason.substr(decision.reason.size() - 2) == ": ") {
-    decision.reason.resize(decision.reason.size() - 2);
-  }
+  Climber climber(decision, now);
+  climber.Climb(RecoveryAction::kComponentRestart,
+                {c.component_restarts, limits.component_restart_max,
+                 limits.component_restart_probation, "component restart"},
+                RecoveryAction::kUnitRestart, "");
+  climber.Climb(RecoveryAction::kUnitRestart,
+                {c.unit_restarts, limits.unit_restart_max,
+                 limits.unit_restart_probation, "unit restart"},
+                RecoveryAction::kUnitFailover, "");
+  climber.Climb(RecoveryAction::kUnitFailover,
+                {c.node_unit_failovers, limits.node_unit_failover_max,
+                 limits.node_unit_failover_probation, "unit failover"},
+                RecoveryAction::kNodeFailover, " on the node");
+  decision.reason = climber.Reason(failure);
   return decision;
 }
 
