@@ -56,11 +56,13 @@ std::string Trimmed(const std::string& path) {
 class ApiServer::Impl {
  public:
   Impl(Registry* registry, ApiServerOptions options)
-      : options_(std::move(options)), handlers_(*registry, sessions_) {}
+      : options_(std::move(options)),
+        handlers_(*registry, sessions_, absl::FromChrono(options_.watch_heartbeat)) {}
   ~Impl() { Stop(); }
 
   absl::StatusOr<int> Start();
   void Stop();
+  size_t ActiveWatches() const { return sessions_.size(); }
 
  private:
   void Configure();
@@ -230,5 +232,7 @@ ApiServer::~ApiServer() = default;
 absl::StatusOr<int> ApiServer::Start() { return impl_->Start(); }
 
 void ApiServer::Stop() { impl_->Stop(); }
+
+size_t ApiServer::ActiveWatches() const { return impl_->ActiveWatches(); }
 
 }  // namespace vigil::server

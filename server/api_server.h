@@ -11,6 +11,8 @@
 #ifndef VIGIL_SERVER_API_SERVER_H_
 #define VIGIL_SERVER_API_SERVER_H_
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -22,6 +24,9 @@ namespace vigil::server {
 struct ApiServerOptions {
   std::string host = "127.0.0.1";
   int port = 8443;  // 0 = pick a free port (tests)
+  // An idle watch stream writes a blank line this often, so the watch of a
+  // client that vanished is released within about two periods.
+  std::chrono::milliseconds watch_heartbeat{std::chrono::seconds(5)};
 };
 
 class ApiServer {
@@ -36,6 +41,9 @@ class ApiServer {
 
   // Stops accepting, ends open watches, and joins the serving threads.
   void Stop();
+
+  // Watch streams being served right now.
+  size_t ActiveWatches() const;
 
  private:
   class Impl;

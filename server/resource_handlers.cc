@@ -178,8 +178,9 @@ absl::StatusOr<ResourcePath> ParseResourcePath(std::string_view rest) {
   return path;
 }
 
-ResourceHandlers::ResourceHandlers(Registry& registry, WatchSessions& sessions)
-    : registry_(registry), sessions_(sessions) {}
+ResourceHandlers::ResourceHandlers(Registry& registry, WatchSessions& sessions,
+                                   absl::Duration watch_heartbeat)
+    : registry_(registry), sessions_(sessions), watch_heartbeat_(watch_heartbeat) {}
 
 void ResourceHandlers::Get(const httplib::Request& req, httplib::Response& res,
                            const ResourcePath& path) {
@@ -225,6 +226,7 @@ void ResourceHandlers::Watch(const httplib::Request& req, httplib::Response& res
   request.options.resource_version = *revision;
   request.initial_events = *revision == 0 && Param(req, "sendInitialEvents") != "false";
   request.bookmarks = BoolParam(req, "allowWatchBookmarks");
+  request.heartbeat = watch_heartbeat_;
   int64_t timeout_seconds = 0;
   if (absl::SimpleAtoi(Param(req, "timeoutSeconds"), &timeout_seconds) &&
       timeout_seconds > 0) {

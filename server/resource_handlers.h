@@ -31,7 +31,8 @@ absl::StatusOr<ResourcePath> ParseResourcePath(std::string_view rest);
 class ResourceHandlers {
  public:
   // REQUIRES: registry and sessions outlive the handlers.
-  ResourceHandlers(Registry& registry, WatchSessions& sessions);
+  ResourceHandlers(Registry& registry, WatchSessions& sessions,
+                   absl::Duration watch_heartbeat);
 
   void Get(const httplib::Request& req, httplib::Response& res,
            const ResourcePath& path);
@@ -56,6 +57,7 @@ class ResourceHandlers {
 
   Registry& registry_;
   WatchSessions& sessions_;
+  const absl::Duration watch_heartbeat_;
 };
 
 }  // namespace vigil::server

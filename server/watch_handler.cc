@@ -135,7 +135,7 @@ WatchSession::Step WatchSession::NextChunk(std::string* chunk) {
   const absl::Time now = absl::Now();
   if (now >= deadline_) return Step::kEnd;
   const absl::Duration wait =
-      std::min(deadline_ - now, last_write_ + kWatchHeartbeat - now);
+      std::min(deadline_ - now, last_write_ + request_.heartbeat - now);
   absl::StatusOr<std::optional<WatchEvent>> next = stream_->Next(
       std::chrono::milliseconds(std::max<int64_t>(0, absl::ToInt64Milliseconds(wait))));
   if (!next.ok()) {
@@ -147,7 +147,7 @@ WatchSession::Step WatchSession::NextChunk(std::string* chunk) {
     Append(**next, chunk);
     step = Drain(chunk);
   }
-  if (chunk->empty() && absl::Now() >= last_write_ + kWatchHeartbeat) {
+  if (chunk->empty() && absl::Now() >= last_write_ + request_.heartbeat) {
     chunk->append("\n");  // heartbeat; JSON decoders skip whitespace
   }
   if (!chunk->empty()) last_write_ = absl::Now();

@@ -54,11 +54,11 @@ struct WatchRequest {
   FieldSelector fields;
   absl::Duration timeout = absl::InfiniteDuration();  // timeoutSeconds
   std::optional<TableOptions> table;  // events carry Tables (kubectl get -w)
+  // How often an idle stream writes a blank line, so that a vanished client
+  // is noticed (the write fails) and its watch released.
+  absl::Duration heartbeat = absl::Seconds(5);
 };
 
-// How often an idle stream writes a blank line, so that a vanished client
-// is noticed (the write fails) and its watch released.
-inline constexpr absl::Duration kWatchHeartbeat = absl::Seconds(5);
 
 // Starts the stream of `request` on `res`. Errors found before streaming
 // (unknown kind, bad selector) are written as a Status response; an expired

@@ -61,8 +61,7 @@ class ServerFixture : public ::testing::Test {
       std::lock_guard<std::mutex> lock(audit_mu_);
       audit_.push_back(line);
     });
-    server_ = std::make_unique<ApiServer>(registry_.get(),
-                                          ApiServerOptions{"127.0.0.1", 0});
+    server_ = std::make_unique<ApiServer>(registry_.get(), ServerOptions());
     absl::StatusOr<int> port = server_->Start();
     ASSERT_TRUE(port.ok()) << port.status();
     port_ = *port;
@@ -82,6 +81,12 @@ class ServerFixture : public ::testing::Test {
   virtual store::RocksDbStoreOptions StoreOptions() {
     store::RocksDbStoreOptions options;
     options.sync = false;
+    return options;
+  }
+
+  virtual ApiServerOptions ServerOptions() {
+    ApiServerOptions options;
+    options.port = 0;
     return options;
   }
 

@@ -2,6 +2,7 @@
 // selectors, Table events, bookmarks, timeouts, shutdown and many watchers.
 #include <chrono>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -149,6 +150,28 @@ TEST_F(WatchHttpTest, ManyIdleWatchersDoNotStarveRequests) {
   for (auto& watcher : watchers) {
     EXPECT_THAT(TypesAndNames(watcher->WaitFor(1)), ::testing::ElementsAre("ADDED fanout"));
   }
+}
+
+class WatchHeartbeatTest : public WatchHttpTest {
+ protected:
+  ApiServerOptions ServerOptions() override {
+    ApiServerOptions options = WatchHttpTest::ServerOptions();
+    options.watch_heartbeat = std::chrono::milliseconds(50);
+    return options;
+  }
+};
+
+TEST_F(WatchHeartbeatTest, WatchesOfVanishedClientsAreReleased) {
+  {
+    auto a = Watch("sendInitialEvents=false");
+    auto b = Watch("sendInitialEvents=false");
+    EXPECT_EQ(server_->ActiveWatches(), 2u);
+  }  // both clients close their connections
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (server_->ActiveWatches() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(server_->ActiveWatches(), 0u);
 }
 
 class WatchBookmarkHttpTest : public WatchHttpTest {
