@@ -129,7 +129,7 @@ double UpdateRun(int writers, int total) {
 template <typename RunFn>
 void ReportThroughput(const char* what, RunFn run, bool quick) {
   for (int writers : {1, 16, 64}) {
-    int total = writers == 1 ? (quick ? 300 : 1000) : (quick ? 2048 : 8192);
+    int total = writers == 1 ? (quick ? 200 : 500) : (quick ? 2048 : 8192);
     std::vector<double> rates;
     for (int r = 0; r < (quick ? 1 : kRuns); ++r) rates.push_back(run(writers, total));
     std::printf("  %-7s %2d writer%s  %8.0f objects/s  (median of %zu runs, "
