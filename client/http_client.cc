@@ -104,6 +104,7 @@ absl::StatusOr<Json> HttpClient::Impl::Send(const Call& call) const {
   req.method = call.method;
   req.path = call.path;
   req.set_header("Accept", call.accept);
+  req.set_header("Accept-Encoding", "identity");  // set_decompress(false) above
   if (!call.user.empty()) req.set_header("Impersonate-User", call.user);
   if (call.body.has_value()) {
     req.body = *call.body;
@@ -226,7 +227,7 @@ absl::StatusOr<std::unique_ptr<WatchStream>> HttpClient::Watch(
       {"sendInitialEvents", from_now ? "false" : ""},
       {"allowWatchBookmarks", "true"}});
   const auto read_timeout = std::max(impl_->options().timeout, kMinWatchReadTimeout);
-  httplib::Headers headers = {{"Accept", kJson}};
+  httplib::Headers headers = {{"Accept", kJson}, {"Accept-Encoding", "identity"}};
   auto stream = std::make_unique<HttpWatchStream>(impl_->NewConnection(read_timeout),
                                                   *path + query, std::move(headers));
   absl::Status started = stream->Start(impl_->options().timeout);
