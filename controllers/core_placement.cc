@@ -119,6 +119,8 @@ class Placer {
   void Reserve(int s, int delta);
   Filler MakeFiller(const std::vector<bool>& role, Ledger& ledger,
                     int (GroupContext::*wanted)(int) const);
+  void TakeHeld(const std::vector<Holding>& holdings, HaState state,
+                bool preempt, size_t want, Target& t);
   void PlaceActives(int s, Target& t, Filler& filler);
   void PlaceStandbys(int s, Target& t, Filler& filler);
   void TakeStickyStandbys(int s, Target& t, int want);
@@ -245,53 +247,55 @@ Filler Placer::MakeFiller(const std::vector<bool>& role, Ledger& ledger,
   return Filler(ctx_, std::move(candidates), ledger);
 }
 
+// Takes units where SI `s` holds `state` (any quiesce state for
+// kQuiesced) as actives, without displacing a later SI unless `preempt`.
+void Placer::TakeHeld(const std::vector<Holding>& holdings, HaState state,
+                      bool preempt, size_t want, Target& t) {
+  for (const Holding& h : holdings) {
+    if (t.actives.size() >= want) return;
+    bool matches = state == HaState::kQuiesced ? IsQuiesceState(h.state)
+                                               : h.state == state;
+    bool may_stay = state == HaState::kActive ? ctx_.keeps_work(h.unit)
+                                              : ctx_.usable(h.unit);
+    bool room = preempt || state == HaState::kActive ||
+                active_.Free(h.unit, active_.cap);
+    if (matches && may_stay && may_be_active_[h.unit] && room &&
+        !InTarget(t, h.unit)) {
+      Take(active_, h.unit, t.actives);
+    }
+  }
+}
+
 void Placer::PlaceActives(int s, Target& t, Filler& filler) {
   size_t want = ctx_.ActivesWanted(s);
   // An SI waiting for its sponsors is not promoted: its standbys stay put
   // until it may become active.
   bool promotable = ctx_.instance(s).sponsors_active;
   std::vector<Holding> holdings;
-  // Units fresh picks avoid: those this SI is switching away from, and
-  // its standbys while it may not be promoted.
-  std::vector<int> quiesced;
+  // Units fresh picks avoid: those this SI is switching away from, and its
+  // standbys while it may not be promoted.
+  std::vector<int> avoid;
   if (options_.sticky) {
     // A confirmed standby is promoted before one still being set up.
     holdings = SortedHoldings(s, true);
     for (const Holding& h : holdings) {
       if (IsQuiesceState(h.state) ||
           (h.state == HaState::kStandby && !promotable)) {
-        quiesced.push_back(h.unit);
+        avoid.push_back(h.unit);
       }
     }
   }
-  // Takes held units in `state` (quiesce states for kQuiesced), first
-  // without displacing a later SI, or with `preempt`.
-  auto take_held = [&](HaState state, bool preempt) {
-    for (const Holding& h : holdings) {
-      if (t.actives.size() >= want) return;
-      bool matches = state == HaState::kQuiesced ? IsQuiesceState(h.state)
-                                                 : h.state == state;
-      bool may_stay = state == HaState::kActive ? ctx_.keeps_work(h.unit)
-                                                : ctx_.usable(h.unit);
-      bool room = preempt || state == HaState::kActive ||
-                  active_.Free(h.unit, active_.cap);
-      if (matches && may_stay && may_be_active_[h.unit] && room &&
-          !InTarget(t, h.unit)) {
-        Take(active_, h.unit, t.actives);
-      }
-    }
-  };
-  take_held(HaState::kActive, false);  // keep what may stay
-  if (promotable) take_held(HaState::kStandby, false);  // failover, swap
+  TakeHeld(holdings, HaState::kActive, false, want, t);  // what may stay
+  if (promotable) TakeHeld(holdings, HaState::kStandby, false, want, t);
   while (t.actives.size() < want) {
-    int u = filler.PickFree(s, t, quiesced);
+    int u = filler.PickFree(s, t, avoid);
     if (u < 0 || !Take(active_, u, t.actives)) break;
   }
   // Last resorts: take back a quiesced assignment (only now, so a
   // switchover under way is not undone while another unit can take over),
   // then take a slot from a lower-ranked SI.
-  take_held(HaState::kQuiesced, false);
-  if (promotable) take_held(HaState::kStandby, true);
+  TakeHeld(holdings, HaState::kQuiesced, false, want, t);
+  if (promotable) TakeHeld(holdings, HaState::kStandby, true, want, t);
   while (t.actives.size() < want) {
     int u = filler.PickPreempt(s, t);
     if (u < 0 || !Take(active_, u, t.actives)) break;

@@ -8,14 +8,18 @@
 //     — fences it — before it carries out any activation in the same
 //     decision). This is the only step that does not wait.
 //  1. Wait while any assignment of the SI is unconfirmed.
-//  2. A sponsor inactive past its tolerance: remove the active.
+//  2. A sponsor inactive past its tolerance: remove the active (the sponsor
+//     is gone already; standbys stay for a quick return).
 //  3. Switchover under way (an assignment is quiescing or quiesced):
 //     once another unit is active, the quiesced one becomes standby (if the
 //     plan wants it there) or is removed; with no active yet, the planned
 //     unit is promoted (it holds a standby: graceful), or takes the active
 //     back (it holds the quiesced assignment: switchover abandoned), or —
 //     nothing warm there — the quiesced assignments are released and the
-//     planned unit is assigned active cold.
+//     planned unit is assigned active cold. Quiesced assignments serve
+//     nobody, so they are also released when the SI may not go active
+//     (a sponsor is down) or the planned unit has no room yet: holding
+//     them could only deadlock two switchovers waiting on each other.
 //  4. An active must move (admin lock/shutdown, SI lock, swap, switchback,
 //     capacity): if the unit taking over holds nothing yet and the model
 //     has standbys, it is first made standby; otherwise the active is set
