@@ -22,6 +22,9 @@ const std::vector<KindInfo>& AllKinds() {
       {"ServiceInstance", "serviceinstances", "serviceinstance", {"si"}, true,
        "A unit of workload protected by a service group, with its "
        "component-service instances."},
+      {"Operation", "operations", "operation", {"op"}, true,
+       "A one-shot operator request (SI swap, unit or component restart, "
+       "repaired) and its progress."},
   };
   return *kinds;
 }

@@ -150,12 +150,20 @@ std::vector<Column> ServiceInstanceColumns() {
                  1)};
 }
 
+std::vector<Column> OperationColumns() {
+  return {Text("Action", "What the operation does.", {"spec", "action"}),
+          Text("Target", "What it acts on.", {"spec", "target"}),
+          Text("Phase", "Pending, Running, Succeeded or Failed.",
+               {"status", "phase"})};
+}
+
 std::vector<Column> KindColumns(std::string_view kind) {
   if (kind == "Node") return NodeColumns();
   if (kind == "ServiceGroup") return ServiceGroupColumns();
   if (kind == "ServiceUnit") return ServiceUnitColumns();
   if (kind == "Component") return ComponentColumns();
   if (kind == "ServiceInstance") return ServiceInstanceColumns();
+  if (kind == "Operation") return OperationColumns();
   return {};
 }
 

@@ -215,6 +215,9 @@ FieldSchema ServiceGroupStatus() {
        P("assignedInstances",
          Integer("Service instances with an active assignment.").Min(0)),
        P("totalInstances", Integer("Service instances of this group.").Min(0)),
+       P("lastAdjustment",
+         DateTime("When the last switchback or SI swap of this group started "
+                  "(RFC 3339, milliseconds); rate-limits auto-adjust.")),
        P("message", String("Summary of the group's state, in words."))});
 }
 
@@ -235,6 +238,20 @@ FieldSchema ServiceUnitSpec() {
                          .Default(false))});
 }
 
+Field ReachedHaStates() {
+  Field reached = Object(
+      "The HA state the unit's components reached for one service instance.",
+      {P("serviceInstance", ObjectName("Name of the ServiceInstance.").Required()),
+       P("haState", HaState("HA state every component of the unit reached for "
+                            "the instance's CSIs.")
+                        .Required())});
+  return Array("HA states the unit reached, per assigned service instance "
+               "(written by the node agent; the controller confirms "
+               "assignments against it).",
+               reached)
+      .ListMapKey("serviceInstance");
+}
+
 FieldSchema ServiceUnitStatus() {
   return Object(
       "Observed state of a service unit.",
@@ -247,7 +264,11 @@ FieldSchema ServiceUnitStatus() {
        P("activeAssignments", Integer("Active assignments held.").Min(0)),
        P("standbyAssignments", Integer("Standby assignments held.").Min(0)),
        P("restartCount", Integer("Unit restarts so far.").Min(0)),
-       P("lastFailure", LastFailure())});
+       P("lastFailure", LastFailure()),
+       P("inServiceSince",
+         DateTime("When readinessState last became InService (RFC 3339, "
+                  "milliseconds); auto-adjust probation starts here.")),
+       P("haStates", ReachedHaStates())});
 }
 
 Field ComponentServiceInstances() {
@@ -369,6 +390,7 @@ const std::map<std::string, KindSchemas>& AllSchemas() {
       {"ServiceUnit", {ServiceUnitSpec(), ServiceUnitStatus()}},
       {"Component", {ComponentSpec(), ComponentStatus()}},
       {"ServiceInstance", {ServiceInstanceSpec(), ServiceInstanceStatus()}},
+      {"Operation", {OperationSpec(), OperationStatus()}},
   };
   return *schemas;
 }

@@ -111,6 +111,10 @@ Field Instantiation();
 FieldSchema ComponentSpec();
 FieldSchema ComponentStatus();
 
+// The Operation schemas (schema_operation.cc).
+FieldSchema OperationSpec();
+FieldSchema OperationStatus();
+
 }  // namespace vigil::api::schema_builder
 
 #endif  // VIGIL_API_SCHEMA_BUILDER_H_

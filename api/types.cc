@@ -43,6 +43,10 @@ constexpr Names<3> kAssignmentStates = {"Unassigned", "PartiallyAssigned",
                                         "FullyAssigned"};
 constexpr Names<3> kConditionStatuses = {"True", "False", "Unknown"};
 constexpr Names<2> kInvokers = {"Component", "Framework"};
+constexpr Names<4> kOperationActions = {"SwapServiceInstance", "RestartUnit",
+                                        "RestartComponent", "Repaired"};
+constexpr Names<4> kOperationPhases = {"Pending", "Running", "Succeeded",
+                                       "Failed"};
 
 }  // namespace
 
@@ -56,6 +60,8 @@ std::string_view ToString(RecoveryAction v) { return NameOf(kRecoveryActions, v)
 std::string_view ToString(AssignmentState v) { return NameOf(kAssignmentStates, v); }
 std::string_view ToString(ConditionStatus v) { return NameOf(kConditionStatuses, v); }
 std::string_view ToString(HealthCheckInvoker v) { return NameOf(kInvokers, v); }
+std::string_view ToString(OperationAction v) { return NameOf(kOperationActions, v); }
+std::string_view ToString(OperationPhase v) { return NameOf(kOperationPhases, v); }
 
 bool Parse(std::string_view t, AdminState* out) { return ParseName(kAdminStates, t, out); }
 bool Parse(std::string_view t, HaState* out) { return ParseName(kHaStates, t, out); }
@@ -80,6 +86,12 @@ bool Parse(std::string_view t, ConditionStatus* out) {
 }
 bool Parse(std::string_view t, HealthCheckInvoker* out) {
   return ParseName(kInvokers, t, out);
+}
+bool Parse(std::string_view t, OperationAction* out) {
+  return ParseName(kOperationActions, t, out);
+}
+bool Parse(std::string_view t, OperationPhase* out) {
+  return ParseName(kOperationPhases, t, out);
 }
 
 namespace {
@@ -145,6 +157,7 @@ Json ToJson(const ServiceGroupStatus& status) {
   out["spareUnits"] = status.spare_units;
   out["assignedInstances"] = status.assigned_instances;
   out["totalInstances"] = status.total_instances;
+  PutString(out, "lastAdjustment", status.last_adjustment);
   PutString(out, "message", status.message);
   return out;
 }
@@ -158,6 +171,15 @@ Json ToJson(const ServiceUnitStatus& status) {
   out["standbyAssignments"] = status.standby_assignments;
   out["restartCount"] = status.restart_count;
   PutFailure(out, status.last_failure);
+  PutString(out, "inServiceSince", status.in_service_since);
+  if (!status.ha_states.empty()) {
+    Json reached = Json::array();
+    for (const ReachedHaState& entry : status.ha_states) {
+      reached.push_back({{"serviceInstance", entry.service_instance},
+                         {"haState", ToString(entry.ha_state)}});
+    }
+    out["haStates"] = std::move(reached);
+  }
   return out;
 }
 
@@ -196,6 +218,16 @@ Json ToJson(const ServiceInstanceStatus& status) {
   PutStrings(out, "activeUnits", status.active_units);
   PutStrings(out, "standbyUnits", status.standby_units);
   PutString(out, "message", status.message);
+  return out;
+}
+
+Json ToJson(const OperationStatus& status) {
+  Json out = StatusBase(status.observed_generation, status.conditions);
+  out["phase"] = ToString(status.phase);
+  PutString(out, "message", status.message);
+  PutString(out, "startTime", status.start_time);
+  PutString(out, "completionTime", status.completion_time);
+  PutString(out, "fromUnit", status.from_unit);
   return out;
 }
 

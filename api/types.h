@@ -42,6 +42,10 @@ enum class RecoveryAction {
 enum class AssignmentState { kUnassigned, kPartiallyAssigned, kFullyAssigned };
 enum class ConditionStatus { kTrue, kFalse, kUnknown };
 enum class HealthCheckInvoker { kComponent, kFramework };
+enum class OperationAction {
+  kSwapServiceInstance, kRestartUnit, kRestartComponent, kRepaired
+};
+enum class OperationPhase { kPending, kRunning, kSucceeded, kFailed };
 
 std::string_view ToString(AdminState value);
 std::string_view ToString(HaState value);
@@ -53,6 +57,8 @@ std::string_view ToString(RecoveryAction value);
 std::string_view ToString(AssignmentState value);
 std::string_view ToString(ConditionStatus value);
 std::string_view ToString(HealthCheckInvoker value);
+std::string_view ToString(OperationAction value);
+std::string_view ToString(OperationPhase value);
 
 bool Parse(std::string_view text, AdminState* out);
 bool Parse(std::string_view text, HaState* out);
@@ -64,6 +70,8 @@ bool Parse(std::string_view text, RecoveryAction* out);
 bool Parse(std::string_view text, AssignmentState* out);
 bool Parse(std::string_view text, ConditionStatus* out);
 bool Parse(std::string_view text, HealthCheckInvoker* out);
+bool Parse(std::string_view text, OperationAction* out);
+bool Parse(std::string_view text, OperationPhase* out);
 
 struct ObjectMeta {
   std::string name;
@@ -150,6 +158,7 @@ struct ServiceGroupStatus {
   int64_t spare_units = 0;
   int64_t assigned_instances = 0;
   int64_t total_instances = 0;
+  std::string last_adjustment;  // RFC 3339 (ms); empty: never
   std::string message;
 };
 struct ServiceGroup {
@@ -166,6 +175,12 @@ struct ServiceUnitSpec {
   AdminState admin_state = AdminState::kUnlocked;
   bool failover = false;
 };
+// The HA state a unit's components reached for one SI (agent-reported).
+struct ReachedHaState {
+  std::string service_instance;
+  HaState ha_state = HaState::kNone;
+  bool operator==(const ReachedHaState&) const = default;
+};
 struct ServiceUnitStatus {
   int64_t observed_generation = 0;
   std::vector<Condition> conditions;
@@ -176,6 +191,8 @@ struct ServiceUnitStatus {
   int64_t standby_assignments = 0;
   int64_t restart_count = 0;
   Failure last_failure;  // empty reason: none
+  std::string in_service_since;  // RFC 3339 (ms); empty: never reported
+  std::vector<ReachedHaState> ha_states;
 };
 struct ServiceUnit {
   ObjectMeta metadata;
@@ -315,8 +332,28 @@ struct ServiceInstance {
   ServiceInstanceStatus status;
 };
 
-// Reads a whole object of kind T (Node, ServiceGroup, ServiceUnit, Component
-// or ServiceInstance). Defaults are applied to a copy first, so unset spec
+// ---- Operation ----
+struct OperationSpec {
+  OperationAction action = OperationAction::kSwapServiceInstance;
+  std::string target;
+};
+struct OperationStatus {
+  int64_t observed_generation = 0;
+  std::vector<Condition> conditions;
+  OperationPhase phase = OperationPhase::kPending;
+  std::string message;
+  std::string start_time;       // RFC 3339 (ms); empty: not started
+  std::string completion_time;  // RFC 3339 (ms); empty: not finished
+  std::string from_unit;        // SwapServiceInstance, once started
+};
+struct Operation {
+  ObjectMeta metadata;
+  OperationSpec spec;
+  OperationStatus status;
+};
+
+// Reads a whole object of kind T (Node, ServiceGroup, ServiceUnit, Component,
+// ServiceInstance or Operation). Defaults are applied to a copy first, so unset spec
 // fields read as their schema defaults. An absent status reads as the
 // zero-valued status.
 // Errors: InvalidArgument if obj is not an object of T's kind, or a field has
@@ -329,6 +366,7 @@ template <> absl::StatusOr<ServiceGroup> FromJson<ServiceGroup>(const Json& obj)
 template <> absl::StatusOr<ServiceUnit> FromJson<ServiceUnit>(const Json& obj);
 template <> absl::StatusOr<Component> FromJson<Component>(const Json& obj);
 template <> absl::StatusOr<ServiceInstance> FromJson<ServiceInstance>(const Json& obj);
+template <> absl::StatusOr<Operation> FromJson<Operation>(const Json& obj);
 
 // The JSON of a status, as it goes under the object's "status" key. Empty
 // strings, empty lists and empty failures are omitted (so ValidateStatus
@@ -339,6 +377,7 @@ Json ToJson(const ServiceGroupStatus& status);
 Json ToJson(const ServiceUnitStatus& status);
 Json ToJson(const ComponentStatus& status);
 Json ToJson(const ServiceInstanceStatus& status);
+Json ToJson(const OperationStatus& status);
 
 }  // namespace vigil::api
 

@@ -247,6 +247,7 @@ void ReadServiceGroup(Reader& spec, Reader& status, ServiceGroup& group) {
   s.spare_units = status.Int("spareUnits");
   s.assigned_instances = status.Int("assignedInstances");
   s.total_instances = status.Int("totalInstances");
+  s.last_adjustment = status.Str("lastAdjustment");
   s.message = status.Str("message");
 }
 
@@ -266,6 +267,11 @@ void ReadServiceUnit(Reader& spec, Reader& status, ServiceUnit& unit) {
   s.standby_assignments = status.Int("standbyAssignments");
   s.restart_count = status.Int("restartCount");
   s.last_failure = ReadFailure(status.Child("lastFailure"));
+  s.in_service_since = status.Str("inServiceSince");
+  for (Reader& reached : status.Items("haStates")) {
+    s.ha_states.push_back({reached.Str("serviceInstance"),
+                           reached.Enum("haState", HaState::kNone)});
+  }
 }
 
 void ReadServiceInstanceSpec(Reader& r, ServiceInstanceSpec& spec) {
@@ -401,6 +407,20 @@ void ReadComponent(Reader& spec, Reader& status, Component& component) {
   ReadComponentStatus(status, component.status);
 }
 
+void ReadOperation(Reader& spec, Reader& status, Operation& operation) {
+  operation.spec.action =
+      spec.Enum("action", OperationAction::kSwapServiceInstance);
+  operation.spec.target = spec.Str("target");
+  OperationStatus& s = operation.status;
+  s.observed_generation = status.Int("observedGeneration");
+  s.conditions = ReadConditions(status);
+  s.phase = status.Enum("phase", OperationPhase::kPending);
+  s.message = status.Str("message");
+  s.start_time = status.Str("startTime");
+  s.completion_time = status.Str("completionTime");
+  s.from_unit = status.Str("fromUnit");
+}
+
 }  // namespace
 
 template <>
@@ -426,6 +446,11 @@ absl::StatusOr<Component> FromJson<Component>(const Json& obj) {
 template <>
 absl::StatusOr<ServiceInstance> FromJson<ServiceInstance>(const Json& obj) {
   return ReadObject<ServiceInstance>(obj, "ServiceInstance", ReadServiceInstance);
+}
+
+template <>
+absl::StatusOr<Operation> FromJson<Operation>(const Json& obj) {
+  return ReadObject<Operation>(obj, "Operation", ReadOperation);
 }
 
 }  // namespace vigil::api

@@ -23,7 +23,8 @@ TEST(AllKinds, StableOrderAndNames) {
                                  "ServiceGroup/servicegroups/servicegroup/sg",
                                  "ServiceUnit/serviceunits/serviceunit/su",
                                  "Component/components/component/comp",
-                                 "ServiceInstance/serviceinstances/serviceinstance/si"));
+                                 "ServiceInstance/serviceinstances/serviceinstance/si",
+                                 "Operation/operations/operation/op"));
 }
 
 TEST(FindKind, AnyNameAnyCase) {
@@ -37,6 +38,8 @@ TEST(FindKind, AnyNameAnyCase) {
   EXPECT_EQ(FindKind("si")->kind, "ServiceInstance");
   EXPECT_EQ(FindKind("su")->kind, "ServiceUnit");
   EXPECT_EQ(FindKind("nodes")->kind, "Node");
+  EXPECT_EQ(FindKind("op")->kind, "Operation");
+  EXPECT_EQ(FindKind("Operations")->kind, "Operation");
   EXPECT_EQ(FindKind("pods"), nullptr);
   EXPECT_EQ(FindKind(""), nullptr);
 }

@@ -15,7 +15,8 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 const std::vector<std::string> kKinds = {"Node", "ServiceGroup", "ServiceUnit",
-                                         "Component", "ServiceInstance"};
+                                         "Component", "ServiceInstance",
+                                         "Operation"};
 
 // Every dotted path below `schema` ("redundancyModel", "recovery.unitRestartMax",
 // "csis[].name").
@@ -70,14 +71,16 @@ TEST(Schema, CoversTheResourceModelExactly) {
   EXPECT_EQ(Paths(StatusSchema("ServiceGroup")),
             StatusPaths({"assignedUnits", "activeUnits", "standbyUnits",
                          "spareUnits", "assignedInstances", "totalInstances",
-                         "message"}));
+                         "lastAdjustment", "message"}));
   EXPECT_EQ(Paths(SpecSchema("ServiceUnit")),
             (std::set<std::string>{"serviceGroup", "node", "rank", "adminState",
                                    "failover"}));
   EXPECT_EQ(Paths(StatusSchema("ServiceUnit")),
             StatusPaths({"presenceState", "operState", "readinessState",
                          "activeAssignments", "standbyAssignments", "restartCount",
-                         "lastFailure", "lastFailure.reason", "lastFailure.time"}));
+                         "lastFailure", "lastFailure.reason", "lastFailure.time",
+                         "inServiceSince", "haStates", "haStates[].serviceInstance",
+                         "haStates[].haState"}));
   EXPECT_EQ(Paths(SpecSchema("ServiceInstance")),
             (std::set<std::string>{
                 "serviceGroup", "rank", "adminState", "preferredActiveAssignments",
@@ -91,6 +94,10 @@ TEST(Schema, CoversTheResourceModelExactly) {
                          "assignments[].node", "assignments[].haState",
                          "assignments[].since", "assignments[].confirmed",
                          "activeUnits", "standbyUnits", "message"}));
+  EXPECT_EQ(Paths(SpecSchema("op")), (std::set<std::string>{"action", "target"}));
+  EXPECT_EQ(Paths(StatusSchema("Operation")),
+            StatusPaths({"phase", "message", "startTime", "completionTime",
+                         "fromUnit"}));
 }
 
 TEST(Schema, CoversTheComponentModelExactly) {

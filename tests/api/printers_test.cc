@@ -43,6 +43,8 @@ TEST(PrinterColumns, PerKindAsTheResourceModelLists) {
   EXPECT_THAT(ColumnNames("ServiceInstance"),
               ElementsAre("Name", "Group", "State", "Active", "Standby",
                           "Rank(wide)", "Age"));
+  EXPECT_THAT(ColumnNames("Operation"),
+              ElementsAre("Name", "Action", "Target", "Phase", "Age"));
   EXPECT_THAT(ColumnNames("Pod"), ElementsAre("Name", "Age"));
   for (const PrinterColumn& column : PrinterColumns("ServiceUnit")) {
     EXPECT_FALSE(column.description.empty()) << column.name;
@@ -93,6 +95,14 @@ status: {conditions: [{type: Other, status: "False"}, {type: Ready, status: "Tru
   EXPECT_EQ(PrinterCells(si, now),
             Json::parse(R"(["stream-1", "vlc", "FullyAssigned", "vlc-a",
                             "vlc-b,vlc-c", 0, "<unknown>"])"));
+}
+
+TEST(PrinterCells, Operation) {
+  Json op = ParseOne(testing::kOperationYaml);
+  op["status"] = {{"phase", "Running"}};
+  EXPECT_EQ(PrinterCells(op, At("2026-11-25T12:00:00Z")),
+            Json::parse(R"(["swap-1", "SwapServiceInstance", "stream-1",
+                            "Running", "<unknown>"])"));
 }
 
 TEST(PrinterCells, NeverThrowsOnOddDocuments) {

@@ -50,6 +50,12 @@ spec:
   - {name: stream, csType: stream, attributes: {PORT: "8554"}}
 )yaml";
 
+inline constexpr char kOperationYaml[] = R"yaml(apiVersion: vigil.io/v1
+kind: Operation
+metadata: {name: swap-1}
+spec: {action: SwapServiceInstance, target: stream-1}
+)yaml";
+
 // Parses one YAML document; fails the test on error.
 inline Json ParseOne(const std::string& yaml) {
   absl::StatusOr<std::vector<Document>> docs = ParseYaml(yaml, "test.yaml");

@@ -230,11 +230,24 @@ TEST(ToJson, StatusesValidateAndRoundTrip) {
   ServiceGroupStatus group;
   group.assigned_instances = 3;
   ExpectValidStatus<ServiceGroup>(ParseOne(testing::kServiceGroupYaml), ToJson(group));
+  EXPECT_FALSE(ToJson(group).contains("lastAdjustment"));
+  group.last_adjustment = "2026-11-25T10:00:00.500Z";
+  ExpectValidStatus<ServiceGroup>(ParseOne(testing::kServiceGroupYaml), ToJson(group));
+  EXPECT_EQ(ToJson(group)["lastAdjustment"], "2026-11-25T10:00:00.500Z");
 
   ServiceUnitStatus unit;
   unit.readiness_state = ReadinessState::kInService;
   unit.last_failure = {"Crashed", "2026-11-25T10:00:00Z", ""};
+  unit.in_service_since = "2026-11-25T10:00:01.250Z";
+  unit.ha_states = {{"stream-1", HaState::kActive}, {"stream-2", HaState::kStandby}};
   ExpectValidStatus<ServiceUnit>(ParseOne(testing::kServiceUnitYaml), ToJson(unit));
+  Json unit_obj = ParseOne(testing::kServiceUnitYaml);
+  unit_obj["status"] = ToJson(unit);
+  EXPECT_EQ(unit_obj["status"]["haStates"][1],
+            Json({{"serviceInstance", "stream-2"}, {"haState", "Standby"}}));
+  EXPECT_EQ(FromJson<ServiceUnit>(unit_obj)->status.ha_states, unit.ha_states);
+  EXPECT_EQ(FromJson<ServiceUnit>(unit_obj)->status.in_service_since,
+            unit.in_service_since);
   EXPECT_EQ(ToJson(unit)["lastFailure"],
             Json({{"reason", "Crashed"}, {"time", "2026-11-25T10:00:00Z"}}));
 
@@ -255,6 +268,34 @@ TEST(ToJson, StatusesValidateAndRoundTrip) {
   ExpectValidStatus<ServiceInstance>(obj, ToJson(si));
   obj["status"] = ToJson(si);
   EXPECT_EQ(FromJson<ServiceInstance>(obj)->status.assignments, si.assignments);
+}
+
+TEST(FromJson, OperationAndItsStatus) {
+  Json obj = ParseOne(testing::kOperationYaml);
+  absl::StatusOr<Operation> op = FromJson<Operation>(obj);
+  ASSERT_TRUE(op.ok()) << op.status();
+  EXPECT_EQ(op->spec.action, OperationAction::kSwapServiceInstance);
+  EXPECT_EQ(op->spec.target, "stream-1");
+  EXPECT_EQ(op->status.phase, OperationPhase::kPending);
+
+  OperationStatus status;
+  status.phase = OperationPhase::kSucceeded;
+  status.message = "active on vlc-b";
+  status.start_time = "2026-11-25T10:00:00.000Z";
+  status.completion_time = "2026-11-25T10:00:00.040Z";
+  status.from_unit = "vlc-a";
+  ExpectValidStatus<Operation>(obj, ToJson(status));
+  obj["status"] = ToJson(status);
+  op = FromJson<Operation>(obj);
+  ASSERT_TRUE(op.ok()) << op.status();
+  EXPECT_EQ(op->status.phase, OperationPhase::kSucceeded);
+  EXPECT_EQ(op->status.from_unit, "vlc-a");
+  EXPECT_EQ(op->status.completion_time, status.completion_time);
+  EXPECT_FALSE(ToJson(OperationStatus{}).contains("fromUnit"));
+
+  Json bad = ParseOne("kind: Operation\nmetadata: {name: o}\nspec: {action: Reboot, target: x}\n");
+  EXPECT_THAT(std::string(FromJson<Operation>(bad).status().message()),
+              HasSubstr("spec.action: unknown value \"Reboot\""));
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ std::vector<std::string> ErrorStrings(const Json& obj) {
 TEST(Validate, AcceptsMinimalObjectsOfEveryKind) {
   for (const char* yaml : {testing::kNodeYaml, testing::kServiceGroupYaml,
                            testing::kServiceUnitYaml, testing::kComponentYaml,
-                           testing::kServiceInstanceYaml}) {
+                           testing::kServiceInstanceYaml, testing::kOperationYaml}) {
     Json obj = ParseOne(yaml);
     EXPECT_THAT(ErrorStrings(obj), IsEmpty()) << yaml;
     ApplyDefaults(obj);
@@ -81,6 +81,19 @@ TEST(Validate, CauseTypes) {
     ASSERT_EQ(errors.size(), 1u) << c.spec_yaml;
     EXPECT_EQ(errors[0].type, c.type) << c.spec_yaml;
   }
+}
+
+TEST(Validate, OperationNeedsAKnownActionAndATarget) {
+  Json obj = ParseOne("apiVersion: vigil.io/v1\nkind: Operation\n"
+                      "metadata: {name: op-1}\nspec: {action: Reboot}\n");
+  EXPECT_EQ(ValidateObject(obj).message(),
+            "Operation.vigil.io \"op-1\" is invalid: [spec.action: Unsupported "
+            "value: \"Reboot\": supported values: \"SwapServiceInstance\", "
+            "\"RestartUnit\", \"RestartComponent\", \"Repaired\", "
+            "spec.target: Required value]");
+  obj["status"] = {{"phase", "Done"}};
+  ASSERT_EQ(ValidateStatus(obj).size(), 1u);
+  EXPECT_EQ(ValidateStatus(obj)[0].field, "status.phase");
 }
 
 struct ValidationCase {
@@ -153,12 +166,12 @@ INSTANTIATE_TEST_SUITE_P(
                        "apiVersion: vigil.io/v1\nkind: Pod\nmetadata: {name: n}\n",
                        {"kind: Unsupported value: \"Pod\": supported values: "
                         "\"Node\", \"ServiceGroup\", \"ServiceUnit\", "
-                        "\"Component\", \"ServiceInstance\""}},
+                        "\"Component\", \"ServiceInstance\", \"Operation\""}},
         ValidationCase{"KindIsCaseSensitive",
                        "apiVersion: vigil.io/v1\nkind: node\nmetadata: {name: n}\n",
                        {"kind: Unsupported value: \"node\": supported values: "
                         "\"Node\", \"ServiceGroup\", \"ServiceUnit\", "
-                        "\"Component\", \"ServiceInstance\""}},
+                        "\"Component\", \"ServiceInstance\", \"Operation\""}},
         ValidationCase{"UnknownTopLevelField", Node("{}") + "specs: {}\n",
                        {"specs: unknown field"}},
         ValidationCase{"SpecNotAnObject", Node("[1, 2]"),
