@@ -79,6 +79,7 @@ void GroupContext::IndexUnits() {
   const auto& specs = snapshot_.units;
   units_.resize(specs.size());
   unit_order_.resize(specs.size());
+  unit_index_.reserve(specs.size());
   for (int u = 0; u < static_cast<int>(specs.size()); ++u) {
     unit_index_.emplace(specs[u].name, u);
     unit_order_[u] = u;
@@ -168,6 +169,7 @@ void GroupContext::IndexInstances() {
   const auto& specs = snapshot_.instances;
   instances_.resize(specs.size());
   instance_order_.resize(specs.size());
+  instance_index_.reserve(specs.size());
   for (int s = 0; s < static_cast<int>(specs.size()); ++s) {
     instance_index_.emplace(specs[s].name, s);
     instance_order_[s] = s;

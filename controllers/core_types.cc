@@ -1,6 +1,7 @@
 #include "controllers/core_types.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 
@@ -99,39 +100,43 @@ std::string Describe(const Change& change) {
 
 namespace {
 
-std::vector<Assignment>::iterator FindAssignment(
-    std::vector<Assignment>& assignments, const Change& change) {
-  return std::find_if(assignments.begin(), assignments.end(),
-                      [&](const Assignment& a) {
-                        return a.instance == change.instance &&
-                               a.unit == change.unit;
-                      });
+std::string Key(const std::string& instance, const std::string& unit) {
+  return absl::StrCat(instance, "\n", unit);
 }
 
 }  // namespace
 
 void ApplyChanges(const std::vector<Change>& changes,
                   std::vector<Assignment>& assignments) {
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < assignments.size(); ++i) {
+    index.emplace(Key(assignments[i].instance, assignments[i].unit), i);
+  }
+  std::vector<bool> erased(assignments.size(), false);
   for (const Change& change : changes) {
-    auto it = FindAssignment(assignments, change);
-    switch (change.kind) {
-      case ChangeKind::kAssign:
-        if (it == assignments.end()) {
-          assignments.push_back(
-              {change.instance, change.unit, change.ha_state, false});
-        }
-        break;
-      case ChangeKind::kSetHaState:
-        if (it != assignments.end()) {
-          it->ha_state = change.ha_state;
-          it->confirmed = false;
-        }
-        break;
-      case ChangeKind::kRemove:
-        if (it != assignments.end()) assignments.erase(it);
-        break;
+    std::string key = Key(change.instance, change.unit);
+    auto it = index.find(key);
+    if (change.kind == ChangeKind::kAssign) {
+      if (it != index.end()) continue;
+      index.emplace(std::move(key), assignments.size());
+      assignments.push_back(
+          {change.instance, change.unit, change.ha_state, false});
+      erased.push_back(false);
+    } else if (it != index.end() && change.kind == ChangeKind::kSetHaState) {
+      assignments[it->second].ha_state = change.ha_state;
+      assignments[it->second].confirmed = false;
+    } else if (it != index.end()) {
+      erased[it->second] = true;
+      index.erase(it);
     }
   }
+  size_t kept = 0;
+  for (size_t i = 0; i < assignments.size(); ++i) {
+    if (erased[i]) continue;
+    if (kept != i) assignments[kept] = std::move(assignments[i]);
+    ++kept;
+  }
+  assignments.resize(kept);
 }
 
 }  // namespace vigil::core

@@ -394,3 +394,57 @@ TEST(InService, StartsAndStopsSparesToKeepThePreferredCount) {
 
 }  // namespace
 }  // namespace vigil::core::testing
+
+namespace vigil::core::testing {
+namespace {
+
+// ---- Odd inputs ----
+
+TEST(OddInputs, EmptyGroupDecidesNothing) {
+  GroupSnapshot empty;
+  Decision d = DecideAssignments(empty);
+  EXPECT_THAT(d.changes, ::testing::IsEmpty());
+  EXPECT_EQ(d.requeue_at, absl::InfiniteFuture());
+}
+
+TEST(OddInputs, AssignmentsOfUnknownUnitsOrSisAreRemoved) {
+  CoreWorld w = World(RedundancyModel::kTwoN, 2, 1);
+  w.Settle();
+  w.snapshot().assignments.push_back({"gone-si", "a", HaState::kActive, true});
+  w.snapshot().assignments.push_back({"s1", "gone-unit", HaState::kStandby,
+                                      true});
+  Decision d = w.Step();
+  ASSERT_GE(d.changes.size(), 2u);
+  EXPECT_EQ(d.changes[0].kind, ChangeKind::kRemove);
+  EXPECT_EQ(d.changes[0].instance, "gone-si");
+  EXPECT_EQ(d.changes[1].unit, "gone-unit");
+  w.Settle();
+  EXPECT_EQ(w.ActiveOf("s1"), "a");
+  EXPECT_EQ(w.snapshot().assignments.size(), 2u);
+}
+
+TEST(OddInputs, TwoActivesForOneSiAreReducedToOne) {
+  CoreWorld w = World(RedundancyModel::kTwoN, 2, 1);
+  w.snapshot().assignments = {{"s1", "a", HaState::kActive, true},
+                              {"s1", "b", HaState::kActive, true}};
+  w.Settle();
+  EXPECT_EQ(w.ActiveOf("s1"), "a");
+  EXPECT_EQ(w.StandbyOf("s1"), "b");
+}
+
+TEST(OddInputs, ControllerRestartMidSwitchoverResumes) {
+  CoreWorld w = World(RedundancyModel::kTwoN, 3, 2);
+  w.Settle();
+  w.SetUnitAdmin("a", AdminState::kLocked);
+  w.Step();
+  w.ConfirmAll();
+  // A new controller sees only the stored assignments and specs.
+  CoreWorld restarted = w;
+  restarted.Settle();
+  EXPECT_EQ(restarted.ActiveOf("s1"), "b");
+  EXPECT_EQ(restarted.StandbyOf("s1"), "c");
+  EXPECT_THAT(restarted.failures(), ::testing::IsEmpty());
+}
+
+}  // namespace
+}  // namespace vigil::core::testing
