@@ -224,8 +224,10 @@ void ResourceHandlers::Watch(const httplib::Request& req, httplib::Response& res
   if (!revision.ok()) return Fail(res, revision.status(), path);
   request.options.label_selector = Param(req, "labelSelector");
   request.options.resource_version = *revision;
-  request.initial_events = *revision == 0 && Param(req, "sendInitialEvents") != "false";
+  const std::string initial = Param(req, "sendInitialEvents");
+  request.initial_events = initial == "true" || (*revision == 0 && initial != "false");
   request.bookmarks = BoolParam(req, "allowWatchBookmarks");
+  request.initial_events_end = initial == "true" && request.bookmarks;
   request.heartbeat = watch_heartbeat_;
   int64_t timeout_seconds = 0;
   if (absl::SimpleAtoi(Param(req, "timeoutSeconds"), &timeout_seconds) &&

@@ -168,6 +168,15 @@ absl::StatusOr<std::vector<WatchEvent>> InitialEvents(Registry& registry,
     events.push_back({WatchEvent::Type::kAdded, std::move(item)});
   }
   request.options.resource_version = list->resource_version;
+  if (request.initial_events_end) {
+    // client-go's streaming list waits for this bookmark to end its list.
+    const std::string rv = std::to_string(list->resource_version);
+    events.push_back({WatchEvent::Type::kBookmark,
+                      {{"kind", request.kind->kind},
+                       {"metadata",
+                        {{"resourceVersion", rv},
+                         {"annotations", {{"k8s.io/initial-events-end", "true"}}}}}}});
+  }
   return events;
 }
 

@@ -50,6 +50,9 @@ struct WatchRequest {
   // Begin with a synthetic ADDED event per existing object (Kubernetes does
   // this when resourceVersion is unset or "0").
   bool initial_events = false;
+  // After them, a BOOKMARK annotated "k8s.io/initial-events-end" (asked for
+  // with sendInitialEvents=true, as client-go's streaming list does).
+  bool initial_events_end = false;
   bool bookmarks = false;  // allowWatchBookmarks
   FieldSelector fields;
   absl::Duration timeout = absl::InfiniteDuration();  // timeoutSeconds

@@ -73,6 +73,18 @@ TEST_F(WatchHttpTest, SendInitialEventsFalseStartsFromNow) {
   EXPECT_THAT(TypesAndNames(reader->WaitFor(1)), ::testing::ElementsAre("ADDED b"));
 }
 
+TEST_F(WatchHttpTest, StreamingListEndsItsInitialEventsWithABookmark) {
+  CreateGroup("a");
+  auto reader = Watch(
+      "sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan");
+  std::vector<Json> events = reader->WaitFor(2);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0]["type"], "ADDED");
+  EXPECT_EQ(events[1]["type"], "BOOKMARK");
+  EXPECT_EQ(events[1]["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"], "true");
+  EXPECT_EQ(events[1]["object"]["metadata"]["resourceVersion"], Revision());
+}
+
 TEST_F(WatchHttpTest, ExpiredRevisionIsAnErrorEventWith410) {
   CreateGroup("a");
   CreateGroup("b");
