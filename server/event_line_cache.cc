@@ -15,14 +15,14 @@ std::shared_ptr<const std::string> EventLineCache::Line(const char* type,
   if (rv.empty()) return std::make_shared<const std::string>(WatchEventLine(type, object));
   std::string key = api::Cat(api::KindOf(object), "/", rv, "/", type);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     auto it = lines_.find(key);
     if (it != lines_.end()) return it->second;
   }
   // Serialized outside the lock; concurrent misses on one key both serialize,
   // and the first stored line wins.
   auto line = std::make_shared<const std::string>(WatchEventLine(type, object));
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::shared_mutex> lock(mu_);
   auto [it, inserted] = lines_.emplace(key, line);
   if (!inserted) return it->second;
   order_.push_back(std::move(key));

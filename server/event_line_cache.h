@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
-#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
@@ -35,7 +35,9 @@ class EventLineCache {
 
  private:
   const size_t capacity_;
-  std::mutex mu_;
+  // Every watcher of an event looks its line up at about the same moment:
+  // lookups share the lock.
+  std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const std::string>> lines_;  // GUARDED_BY(mu_)
   std::deque<std::string> order_;  // GUARDED_BY(mu_): keys, oldest first
 };
