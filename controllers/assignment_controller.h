@@ -1,0 +1,145 @@
+// AssignmentController: the live reconciler that keeps every ServiceGroup's
+// assignments where the decision core wants them (docs/architecture.md).
+//
+// Informers cache ServiceGroups, ServiceUnits, ServiceInstances, Nodes,
+// Operations and Components; their handlers map each event to the affected
+// work-queue keys (a ServiceGroup name, or "operation:NAME" for an
+// Operation the node agents carry out) and return. One worker thread takes
+// one key at a time:
+//   - a group: ReconcileGroup (controllers/group_reconciler.h) on the cached
+//     objects, then UpdateStatus (compare-and-swap on resourceVersion) of
+//     the swap Operations, the group and the SIs whose status changed; a
+//     conflict requeues the key rate-limited; the core's requeue_at becomes
+//     AddAfter; success Forgets the key's failures;
+//   - an operation: NextOperationStatus (controllers/operation_progress.h).
+// The worker starts only once every informer has synced, so a reconcile
+// never sees half a cache. Cached objects are never mutated; the statuses
+// it wrote are remembered until the informer catches up, so an event that
+// arrives before the echo of its own write does not cause a conflict.
+// Restart-safe: everything is re-derived from the store (confirmations from
+// the units' status.haStates, timers from lastAdjustment and the
+// conditions), and a settled group is not written to.
+//
+// Thread safety: Start and Stop from one thread; stats() from any thread.
+#ifndef VIGIL_CONTROLLERS_ASSIGNMENT_CONTROLLER_H_
+#define VIGIL_CONTROLLERS_ASSIGNMENT_CONTROLLER_H_
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "client/client.h"
+#include "controllers/group_reconciler.h"
+#include "controllers/informer.h"
+#include "controllers/object_index.h"
+#include "controllers/workqueue.h"
+
+namespace vigil::controllers {
+
+struct AssignmentControllerOptions {
+  // The controller's clock (tests may fake it).
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // Receives one line per change made and per problem (default: stderr).
+  std::function<void(const std::string&)> log;
+  // Also log one line per reconcile with its CPU time.
+  bool debug = false;
+  // How long Start waits for the informers' first lists.
+  std::chrono::milliseconds sync_timeout{std::chrono::seconds(30)};
+  WorkQueueOptions queue;
+  std::string user = "assignment-controller";  // written into audit lines
+};
+
+// Counters since Start. CPU times are the worker thread's (getrusage
+// RUSAGE_THREAD): `decide` covers snapshot + core + status building,
+// `total` the whole reconcile including the writes.
+struct AssignmentControllerStats {
+  int64_t reconciles = 0;        // keys processed
+  int64_t group_reconciles = 0;  // of which groups
+  int64_t writes = 0;
+  int64_t conflicts = 0;
+  int64_t errors = 0;
+  int64_t changes = 0;
+  absl::Duration last_total_cpu;
+  absl::Duration last_decide_cpu;
+  absl::Duration sum_total_cpu;
+  absl::Duration sum_decide_cpu;
+  absl::Duration max_total_cpu;
+
+  absl::Duration AverageTotalCpu() const;
+  absl::Duration AverageDecideCpu() const;
+};
+
+class AssignmentController {
+ public:
+  // REQUIRES: client outlives the controller.
+  explicit AssignmentController(client::Client* client,
+                                AssignmentControllerOptions options = {});
+  ~AssignmentController();  // Stops if running.
+
+  AssignmentController(const AssignmentController&) = delete;
+  AssignmentController& operator=(const AssignmentController&) = delete;
+
+  // Starts the informers, waits until all have synced, then starts the
+  // worker (every group and open operation is reconciled once at start).
+  // Errors: DeadlineExceeded if the informers did not sync within
+  // options.sync_timeout (everything started is stopped again).
+  // REQUIRES: not running.
+  absl::Status Start();
+  // Stops the worker and the informers; no write happens after it returns.
+  void Stop();
+
+  AssignmentControllerStats stats() const;
+
+ private:
+  struct Overlay;  // statuses written, until the informers catch up
+
+  void AddHandlers();
+  void OnGroup(const ObjectPtr& old_obj, const ObjectPtr& new_obj);
+  void OnUnit(const ObjectPtr& old_obj, const ObjectPtr& new_obj);
+  void OnInstance(const ObjectPtr& old_obj, const ObjectPtr& new_obj);
+  void OnNode(const ObjectPtr& old_obj, const ObjectPtr& new_obj);
+  void OnOperation(const ObjectPtr& old_obj, const ObjectPtr& new_obj);
+  void OnComponent(const ObjectPtr& old_obj, const ObjectPtr& new_obj);
+  void EnqueueGroupsOfUnits(const std::vector<std::string>& units);
+  void EnqueueOperationsOn(const std::string& target);
+
+  void RunWorker();
+  void Process(const std::string& key);
+  // Returns false when the key must be retried (rate-limited).
+  bool ReconcileGroupKey(const std::string& group, absl::Time now);
+  bool ReconcileOperationKey(const std::string& name, absl::Time now);
+  GroupObjects Gather(const ObjectPtr& group);
+  ObjectPtr Fetch(Informer& informer, const std::string& name);
+  // Writes `obj`'s status; false on any error (conflicts counted).
+  bool WriteStatus(const api::Json& obj);
+  void LogChanges(const std::string& group, const GroupReconcile& result);
+  void Log(const std::string& line) const;
+
+  client::Client* const client_;
+  const AssignmentControllerOptions options_;
+  WorkQueue queue_;
+  Informer groups_, units_, instances_, nodes_, operations_, components_;
+  ObjectIndex unit_group_;      // unit -> its group
+  ObjectIndex unit_node_;       // unit -> its node
+  ObjectIndex instance_group_;  // SI -> its group
+  ObjectIndex sponsors_;        // SI -> the SIs it depends on
+  ObjectIndex targets_;         // operation -> its target
+  std::unique_ptr<Overlay> overlay_;  // worker thread only
+  std::thread worker_;
+  std::atomic<bool> running_{false};
+
+  mutable std::mutex stats_mu_;
+  AssignmentControllerStats stats_;  // GUARDED_BY(stats_mu_)
+};
+
+}  // namespace vigil::controllers
+
+#endif  // VIGIL_CONTROLLERS_ASSIGNMENT_CONTROLLER_H_

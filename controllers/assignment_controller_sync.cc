@@ -1,0 +1,249 @@
+// AssignmentController: the reconcile of one key (a group or an operation),
+// reading the informer caches and writing statuses through the Client.
+#include <sys/resource.h>
+
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "api/types.h"
+#include "controllers/assignment_controller.h"
+#include "controllers/assignment_controller_internal.h"
+#include "controllers/operation_progress.h"
+
+namespace vigil::controllers {
+namespace internal {
+
+std::string SpecString(const api::Json& obj, const char* field) {
+  auto spec = obj.find("spec");
+  if (spec == obj.end() || !spec->is_object()) return "";
+  auto value = spec->find(field);
+  return value != spec->end() && value->is_string() ? value->get<std::string>() : "";
+}
+
+std::vector<std::string> SponsorNames(const api::Json& obj) {
+  std::vector<std::string> names;
+  auto spec = obj.find("spec");
+  if (spec == obj.end() || !spec->is_object()) return names;
+  auto depends = spec->find("dependsOn");
+  if (depends == spec->end() || !depends->is_array()) return names;
+  for (const api::Json& entry : *depends) {
+    if (!entry.is_object()) continue;
+    auto name = entry.find("serviceInstance");
+    if (name != entry.end() && name->is_string()) names.push_back(name->get<std::string>());
+  }
+  return names;
+}
+
+namespace {
+
+std::string ReadyStatus(const api::Json& node) {
+  auto status = node.find("status");
+  if (status == node.end() || !status->is_object()) return "";
+  auto conditions = status->find("conditions");
+  if (conditions == status->end() || !conditions->is_array()) return "";
+  for (const api::Json& c : *conditions) {
+    if (c.is_object() && c.value("type", "") == "Ready") return c.value("status", "");
+  }
+  return "";
+}
+
+}  // namespace
+
+bool NodeMatters(const api::Json& old_obj, const api::Json& new_obj) {
+  return old_obj.value("spec", api::Json()) != new_obj.value("spec", api::Json()) ||
+         old_obj["metadata"].value("deletionTimestamp", "") !=
+             new_obj["metadata"].value("deletionTimestamp", "") ||
+         ReadyStatus(old_obj) != ReadyStatus(new_obj);
+}
+
+absl::Duration ThreadCpu() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  return absl::DurationFromTimeval(usage.ru_utime) +
+         absl::DurationFromTimeval(usage.ru_stime);
+}
+
+int64_t RevisionOf(const api::Json& obj) {
+  int64_t revision = 0;
+  return absl::SimpleAtoi(api::ResourceVersionOf(obj), &revision) ? revision : 0;
+}
+
+}  // namespace internal
+
+namespace {
+
+bool IsSwap(const api::Json& op) {
+  return internal::SpecString(op, "action") == "SwapServiceInstance";
+}
+
+// Time until `at`, rounded up, plus a millisecond so the key comes back
+// after (not just before) the core's deadline.
+std::chrono::milliseconds DelayUntil(absl::Time at, absl::Time now) {
+  const int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(at - now, absl::Milliseconds(1)));
+  return std::chrono::milliseconds(std::max<int64_t>(ms, 0) + 1);
+}
+
+}  // namespace
+
+ObjectPtr AssignmentController::Fetch(Informer& informer, const std::string& name) {
+  ObjectPtr cached = informer.Get(name);
+  const std::string key = absl::StrCat(informer.kind(), "/", name);
+  auto it = overlay_->written.find(key);
+  if (it == overlay_->written.end()) return cached;
+  if (cached != nullptr &&
+      internal::RevisionOf(*it->second) > internal::RevisionOf(*cached)) {
+    return it->second;
+  }
+  overlay_->written.erase(it);  // the informer caught up (or it was deleted)
+  return cached;
+}
+
+GroupObjects AssignmentController::Gather(const ObjectPtr& group) {
+  GroupObjects objects;
+  objects.group = group;
+  const std::string name = api::NameOf(*group);
+  std::set<std::string> node_names, sponsor_names;
+  for (const std::string& unit : unit_group_.MembersOf(name)) {
+    ObjectPtr obj = units_.Get(unit);
+    if (obj == nullptr) continue;
+    objects.units.push_back(obj);
+    node_names.insert(internal::SpecString(*obj, "node"));
+  }
+  const std::vector<std::string> members = instance_group_.MembersOf(name);
+  const std::set<std::string> own(members.begin(), members.end());
+  for (const std::string& si : members) {
+    ObjectPtr obj = Fetch(instances_, si);
+    if (obj == nullptr) continue;
+    objects.instances.push_back(obj);
+    for (const std::string& sponsor : internal::SponsorNames(*obj)) {
+      if (!own.count(sponsor)) sponsor_names.insert(sponsor);
+    }
+    for (const std::string& op : targets_.MembersOf(si)) {
+      ObjectPtr op_obj = Fetch(operations_, op);
+      if (op_obj != nullptr && IsSwap(*op_obj)) objects.operations.push_back(op_obj);
+    }
+  }
+  for (const std::string& node : node_names) {
+    if (ObjectPtr obj = nodes_.Get(node)) objects.nodes.push_back(obj);
+  }
+  for (const std::string& sponsor : sponsor_names) {
+    if (ObjectPtr obj = Fetch(instances_, sponsor)) objects.sponsors.push_back(obj);
+  }
+  return objects;
+}
+
+bool AssignmentController::WriteStatus(const api::Json& obj) {
+  client::WriteOptions write;
+  write.user = options_.user;
+  absl::StatusOr<api::Json> written = client_->UpdateStatus(obj, write);
+  {
+    std::lock_guard lock(stats_mu_);
+    ++stats_.writes;
+    if (!written.ok() && absl::IsAborted(written.status())) ++stats_.conflicts;
+  }
+  if (!written.ok()) {
+    if (!absl::IsAborted(written.status()) && !absl::IsNotFound(written.status())) {
+      Log(absl::StrCat("writing the status of ", api::KindOf(obj), " ",
+                       api::NameOf(obj), ": ", written.status().ToString()));
+    }
+    return false;
+  }
+  overlay_->written[absl::StrCat(api::KindOf(*written), "/", api::NameOf(*written))] =
+      std::make_shared<const api::Json>(*std::move(written));
+  return true;
+}
+
+void AssignmentController::LogChanges(const std::string& group,
+                                      const GroupReconcile& result) {
+  for (const AppliedChange& change : result.changes) {
+    Log(absl::StrCat("group ", group, ": ", DescribeChange(change)));
+  }
+  for (const core::SwapProgress& swap : result.swaps) {
+    if (swap.phase == core::SwapPhase::kDone || swap.phase == core::SwapPhase::kRejected) {
+      Log(absl::StrCat("group ", group, ": swap of ", swap.instance, " ",
+                       core::ToString(swap.phase), ": ", swap.message));
+    }
+  }
+}
+
+bool AssignmentController::ReconcileGroupKey(const std::string& name, absl::Time now) {
+  ObjectPtr group = Fetch(groups_, name);
+  if (group == nullptr) return true;  // deleted: nothing left to write
+  const absl::Duration cpu_start = internal::ThreadCpu();
+  absl::StatusOr<GroupReconcile> result = ReconcileGroup(Gather(group), now);
+  {
+    std::lock_guard lock(stats_mu_);
+    stats_.last_decide_cpu = internal::ThreadCpu() - cpu_start;
+    stats_.sum_decide_cpu += stats_.last_decide_cpu;
+    ++stats_.group_reconciles;
+    if (result.ok()) stats_.changes += static_cast<int64_t>(result->changes.size());
+  }
+  if (!result.ok()) {
+    Log(absl::StrCat("group ", name, " unreadable: ", result.status().ToString()));
+    return true;  // retrying cannot help; the next change of it will
+  }
+  bool ok = true;
+  for (const api::Json& op : result->operation_writes) ok = ok && WriteStatus(op);
+  if (ok && result->group_write) ok = WriteStatus(*result->group_write);
+  for (const api::Json& si : result->instance_writes) ok = ok && WriteStatus(si);
+  if (!ok) return false;
+  LogChanges(name, *result);
+  if (result->requeue_at != absl::InfiniteFuture()) {
+    queue_.AddAfter(name, DelayUntil(result->requeue_at, now));
+  }
+  return true;
+}
+
+namespace {
+
+// Typed copies of the objects an operation may name.
+struct TypedTargets {
+  std::optional<api::ServiceInstance> instance;
+  std::optional<api::ServiceUnit> unit;
+  std::optional<api::Component> component;
+  std::optional<api::Node> node;
+
+  OperationTargets Pointers() const {
+    return {instance ? &*instance : nullptr, unit ? &*unit : nullptr,
+            component ? &*component : nullptr, node ? &*node : nullptr};
+  }
+};
+
+template <typename T>
+std::optional<T> ReadOptional(const ObjectPtr& obj) {
+  if (obj == nullptr) return std::nullopt;
+  absl::StatusOr<T> typed = api::FromJson<T>(*obj);
+  if (!typed.ok()) return std::nullopt;
+  return *std::move(typed);
+}
+
+}  // namespace
+
+bool AssignmentController::ReconcileOperationKey(const std::string& name,
+                                                 absl::Time now) {
+  ObjectPtr obj = Fetch(operations_, name);
+  if (obj == nullptr) return true;
+  absl::StatusOr<api::Operation> op = api::FromJson<api::Operation>(*obj);
+  if (!op.ok() || OperationFinished(*op)) return true;
+  const std::string& target = op->spec.target;
+  TypedTargets typed;
+  typed.instance = ReadOptional<api::ServiceInstance>(Fetch(instances_, target));
+  typed.unit = ReadOptional<api::ServiceUnit>(units_.Get(target));
+  typed.component = ReadOptional<api::Component>(components_.Get(target));
+  typed.node = ReadOptional<api::Node>(nodes_.Get(target));
+  if (op->spec.action == api::OperationAction::kSwapServiceInstance && typed.instance) {
+    queue_.Add(typed.instance->spec.service_group);  // the group's core runs swaps
+    return true;
+  }
+  std::optional<api::OperationStatus> next =
+      NextOperationStatus(*op, typed.Pointers(), now);
+  if (!next) return true;
+  api::Json status = api::ToJson(*next);
+  if (obj->value("status", api::Json()) == status) return true;
+  api::Json copy = *obj;
+  copy["status"] = std::move(status);
+  return WriteStatus(copy);
+}
+
+}  // namespace vigil::controllers
