@@ -175,15 +175,17 @@ std::string SwapObstacle(const GroupContext& ctx, int s, bool settled,
   return "";
 }
 
-// The best confirmed standby of `s` on a usable unit, or -1.
-int BestStandby(const GroupContext& ctx, int s) {
+// The best confirmed standby of `s` on a usable unit, or -1: the one the
+// ideal placement makes active if any (the sticky placement promotes it
+// first too), else by preference.
+int BestStandby(const GroupContext& ctx, int s, const Plan* ideal) {
+  auto key = [&](int u) {
+    bool wanted = ideal != nullptr && Contains(ideal->targets[s].actives, u);
+    return std::pair(wanted ? 0 : 1, ctx.PreferencePosition(s, u));
+  };
   int best = -1;
   for (int u : UnitsHolding(ctx, s, HaState::kStandby, true)) {
-    if (!ctx.usable(u)) continue;
-    if (best < 0 ||
-        ctx.PreferencePosition(s, u) < ctx.PreferencePosition(s, best)) {
-      best = u;
-    }
+    if (ctx.usable(u) && (best < 0 || key(u) < key(best))) best = u;
   }
   return best;
 }
@@ -237,7 +239,7 @@ bool HandleSwaps(const GroupContext& ctx, bool settled, const Plan* ideal,
       continue;
     }
     int active = ConfirmedActive(ctx, s);
-    int standby = BestStandby(ctx, s);
+    int standby = BestStandby(ctx, s, ideal);
     bool waiting = false;
     std::string obstacle =
         started ? (waiting = true, "another swap is under way")

@@ -15,6 +15,11 @@
 // minInterval; starting one, like starting a swap, sets
 // Decision::adjustment_started so the caller records the time.
 //
+// The ideal placement is computed whenever a switchback could start (the
+// probation gate passes) and also guides the sticky placement: among
+// standbys that may stay, the ones the ideal wants are kept first, so a
+// preparation is never undone by the next decision.
+//
 // Role models (2N, N+M, N-Way-Active) move whole units: the worst active
 // unit not in the ideal roles hands its SIs to the best ideal unit. An SI
 // swap there swaps the roles of the two units (as OpenSAF does for 2N), so

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <tuple>
 
 namespace vigil::core::internal {
 
@@ -40,18 +41,21 @@ struct Ledger {
 // capacity, then (preemption) a slot a later-served SI holds.
 class Filler {
  public:
-  Filler(const GroupContext& ctx, std::vector<int> candidates, Ledger& ledger)
+  // `use_ranked`: whether SIs' rankedUnits come first.
+  Filler(const GroupContext& ctx, std::vector<int> candidates, Ledger& ledger,
+         bool use_ranked)
       : ctx_(ctx),
         candidates_(std::move(candidates)),
         is_candidate_(ctx.unit_count(), false),
-        ledger_(ledger) {
+        ledger_(ledger),
+        use_ranked_(use_ranked) {
     for (int u : candidates_) is_candidate_[u] = true;
   }
 
   // A unit with room without taking anyone's slot; -1 if none. Units in
   // `avoid` are left out.
   int PickFree(int s, const Target& t, const std::vector<int>& avoid) {
-    for (int u : ctx_.RankedUnitsOf(s)) {
+    for (int u : Ranked(s)) {
       if (Eligible(u, t, avoid) && ledger_.Free(u, ledger_.cap)) return u;
     }
     if (ledger_.soft < ledger_.cap) {
@@ -63,7 +67,7 @@ class Filler {
 
   // A slot a later-served SI holds (preemption); -1 if none.
   int PickPreempt(int s, const Target& t) {
-    for (int u : ctx_.RankedUnitsOf(s)) {
+    for (int u : Ranked(s)) {
       if (Eligible(u, t, {}) && ledger_.Fits(u)) return u;
     }
     for (int u : candidates_) {
@@ -75,6 +79,10 @@ class Filler {
   size_t size() const { return candidates_.size(); }
 
  private:
+  const std::vector<int>& Ranked(int s) const {
+    static const std::vector<int> kNone;
+    return use_ranked_ ? ctx_.RankedUnitsOf(s) : kNone;
+  }
   bool Eligible(int u, const Target& t, const std::vector<int>& avoid) const {
     return is_candidate_[u] && !InTarget(t, u) && !Contains(avoid, u);
   }
@@ -99,6 +107,7 @@ class Filler {
   std::vector<int> candidates_;
   std::vector<bool> is_candidate_;
   Ledger& ledger_;
+  bool use_ranked_;
   size_t soft_cursor_ = 0;
   size_t hard_cursor_ = 0;
 };
@@ -118,9 +127,11 @@ class Placer {
   void ComputePairs();
   void Reserve(int s, int delta);
   Filler MakeFiller(const std::vector<bool>& role, Ledger& ledger,
-                    int (GroupContext::*wanted)(int) const);
+                    int (GroupContext::*wanted)(int) const, bool use_ranked);
   void TakeHeld(const std::vector<Holding>& holdings, HaState state,
                 bool preempt, size_t want, Target& t);
+  void TakeIdealActives(int s, const std::vector<int>& avoid, size_t want,
+                        Target& t);
   void PlaceActives(int s, Target& t, Filler& filler);
   void PlaceStandbys(int s, Target& t, Filler& filler);
   void TakeStickyStandbys(int s, Target& t, int want);
@@ -131,7 +142,13 @@ class Placer {
     return true;
   }
   // The SI's holdings in `state`-class, best preference first.
-  std::vector<Holding> SortedHoldings(int s, bool confirmed_first) const;
+  // How much the ideal placement wants unit `u` for SI `s`: 0 as active,
+  // 1 as standby, 2 not at all (role models: by unit role).
+  int IdealRank(int s, int u) const;
+  // The SI's holdings, best first: for promotion, confirmed ones first;
+  // then those the ideal placement wants (so a switchback being prepared
+  // or under way is not undone); then by preference.
+  std::vector<Holding> SortedHoldings(int s, bool for_promotion) const;
 
   const GroupContext& ctx_;
   const PlacementOptions& options_;
@@ -194,26 +211,40 @@ void Placer::Reserve(int s, int delta) {
   }
 }
 
-std::vector<Holding> Placer::SortedHoldings(int s,
-                                           bool confirmed_first) const {
+int Placer::IdealRank(int s, int u) const {
+  if (options_.ideal == nullptr) return 2;
+  const Plan& plan = *options_.ideal;
+  bool roles = UsesRoles(ctx_.model());
+  const std::vector<int>& actives =
+      roles ? plan.active_role : plan.targets[s].actives;
+  const std::vector<int>& standbys =
+      roles ? plan.standby_role : plan.targets[s].standbys;
+  return Contains(actives, u) ? 0 : Contains(standbys, u) ? 1 : 2;
+}
+
+std::vector<Holding> Placer::SortedHoldings(int s, bool for_promotion) const {
   std::vector<Holding> holdings = ctx_.instance(s).holdings;
+  // Role models place standbys by unit roles and pairing, not per SI.
+  bool by_unit = UsesRoles(ctx_.model()) && !for_promotion;
+  auto key = [&](const Holding& h) {
+    int unready = for_promotion && !h.confirmed ? 1 : 0;
+    int position = by_unit ? ctx_.unit(h.unit).order
+                           : ctx_.PreferencePosition(s, h.unit);
+    return std::tuple(unready, IdealRank(s, h.unit), position);
+  };
   std::sort(holdings.begin(), holdings.end(),
-            [&](const Holding& a, const Holding& b) {
-              if (confirmed_first && a.confirmed != b.confirmed) {
-                return a.confirmed;
-              }
-              return ctx_.PreferencePosition(s, a.unit) <
-                     ctx_.PreferencePosition(s, b.unit);
-            });
+            [&](const Holding& a, const Holding& b) { return key(a) < key(b); });
   return holdings;
 }
 
 void Placer::Run() {
   ChooseEligibleUnits();
+  // Role models pair standbys with active units: rankedUnits steer actives.
   Filler actives = MakeFiller(may_be_active_, active_,
-                              &GroupContext::ActivesWanted);
+                              &GroupContext::ActivesWanted, true);
   Filler standbys = MakeFiller(may_be_standby_, standby_,
-                               &GroupContext::StandbysWanted);
+                               &GroupContext::StandbysWanted,
+                               !UsesRoles(ctx_.model()));
   plan_.targets.assign(ctx_.instance_count(), Target{});
   if (options_.sticky) {
     for (int s = 0; s < ctx_.instance_count(); ++s) {
@@ -232,7 +263,8 @@ void Placer::Run() {
 // Candidates for fresh picks: usable (and allowed) units of the role, in
 // rank order; the soft limit spreads the role's total demand evenly.
 Filler Placer::MakeFiller(const std::vector<bool>& role, Ledger& ledger,
-                          int (GroupContext::*wanted)(int) const) {
+                          int (GroupContext::*wanted)(int) const,
+                          bool use_ranked) {
   std::vector<int> candidates;
   for (int u : ctx_.unit_order()) {
     bool allowed = options_.allowed.empty() || options_.allowed[u];
@@ -244,7 +276,7 @@ Filler Placer::MakeFiller(const std::vector<bool>& role, Ledger& ledger,
   }
   ledger.soft = SoftLimit(demand, static_cast<int>(candidates.size()),
                           ledger.cap);
-  return Filler(ctx_, std::move(candidates), ledger);
+  return Filler(ctx_, std::move(candidates), ledger, use_ranked);
 }
 
 // Takes units where SI `s` holds `state` (any quiesce state for
@@ -266,6 +298,20 @@ void Placer::TakeHeld(const std::vector<Holding>& holdings, HaState state,
   }
 }
 
+// Spread models: a fresh active goes to the unit the ideal placement
+// wants, if it has room, so a cold switchback lands where it was aimed.
+void Placer::TakeIdealActives(int s, const std::vector<int>& avoid,
+                              size_t want, Target& t) {
+  if (options_.ideal == nullptr || UsesRoles(ctx_.model())) return;
+  for (int u : options_.ideal->targets[s].actives) {
+    if (t.actives.size() >= want) return;
+    if (ctx_.usable(u) && may_be_active_[u] && !InTarget(t, u) &&
+        !Contains(avoid, u) && active_.Free(u, active_.cap)) {
+      Take(active_, u, t.actives);
+    }
+  }
+}
+
 void Placer::PlaceActives(int s, Target& t, Filler& filler) {
   size_t want = ctx_.ActivesWanted(s);
   // An SI waiting for its sponsors is not promoted: its standbys stay put
@@ -276,7 +322,6 @@ void Placer::PlaceActives(int s, Target& t, Filler& filler) {
   // standbys while it may not be promoted.
   std::vector<int> avoid;
   if (options_.sticky) {
-    // A confirmed standby is promoted before one still being set up.
     holdings = SortedHoldings(s, true);
     for (const Holding& h : holdings) {
       if (IsQuiesceState(h.state) ||
@@ -287,6 +332,7 @@ void Placer::PlaceActives(int s, Target& t, Filler& filler) {
   }
   TakeHeld(holdings, HaState::kActive, false, want, t);  // what may stay
   if (promotable) TakeHeld(holdings, HaState::kStandby, false, want, t);
+  TakeIdealActives(s, avoid, want, t);
   while (t.actives.size() < want) {
     int u = filler.PickFree(s, t, avoid);
     if (u < 0 || !Take(active_, u, t.actives)) break;
@@ -304,24 +350,6 @@ void Placer::PlaceActives(int s, Target& t, Filler& filler) {
 
 void Placer::TakeStickyStandbys(int s, Target& t, int want) {
   std::vector<Holding> holdings = SortedHoldings(s, false);
-  if (options_.ideal != nullptr) {
-    // The unit the ideal placement makes active first (it is being
-    // prepared for a switchback), then its ideal standbys.
-    // Role models prepare whole units, so the roles decide there.
-    const Plan& plan = *options_.ideal;
-    bool roles = UsesRoles(ctx_.model());
-    const std::vector<int>& actives =
-        roles ? plan.active_role : plan.targets[s].actives;
-    const std::vector<int>& standbys =
-        roles ? plan.standby_role : plan.targets[s].standbys;
-    auto rank = [&](int u) {
-      return Contains(actives, u) ? 0 : Contains(standbys, u) ? 1 : 2;
-    };
-    std::stable_sort(holdings.begin(), holdings.end(),
-                     [&](const Holding& a, const Holding& b) {
-                       return rank(a.unit) < rank(b.unit);
-                     });
-  }
   // Keep standbys that may stay, then let a former active become standby.
   for (bool former_active : {false, true}) {
     for (const Holding& h : holdings) {

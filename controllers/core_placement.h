@@ -23,6 +23,11 @@
 // only when no free slot is left anywhere: ranks decide who is served when
 // capacity is short.
 //
+// Details that keep the protocol stable across decisions: an SI that cannot
+// be active gets no standby; an SI waiting for its sponsors is not
+// "promoted" onto its standby (its standbys stay put); a unit an SI is
+// quiescing away from is taken back only when no other unit can take it.
+//
 // Thread safety: pure functions.
 #ifndef VIGIL_CONTROLLERS_CORE_PLACEMENT_H_
 #define VIGIL_CONTROLLERS_CORE_PLACEMENT_H_

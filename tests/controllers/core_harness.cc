@@ -119,21 +119,43 @@ void CoreWorld::CheckChange(const GroupSnapshot& before, const Decision& d,
   }
 }
 
+namespace {
+
+// The unit a switchback change names as its target ("switchback: a (rank
+// 1) in service for 10s", "switchback: preparing a (rank 1) ..."), or "".
+std::string SwitchbackTarget(const std::string& reason) {
+  for (std::string_view prefix : {"switchback: preparing ",
+                                  "switchback: standby to ", "switchback: "}) {
+    if (reason.rfind(prefix, 0) != 0) continue;
+    std::string rest = reason.substr(prefix.size());
+    size_t end = rest.find(" (rank");
+    return end == std::string::npos ? "" : rest.substr(0, end);
+  }
+  return "";
+}
+
+}  // namespace
+
 void CoreWorld::CheckSwitchback(const GroupSnapshot& before, const Decision& d,
                                 const Change& c) {
   const AutoAdjustPolicy& adjust = before.group.auto_adjust;
   std::string what = Describe(c);
   if (!adjust.enabled) Violation(absl::StrCat("switchback while disabled: ", what));
+  bool starts_move =
+      c.kind == ChangeKind::kSetHaState && IsQuiesce(c.ha_state);
+  std::string target = SwitchbackTarget(c.reason);
   for (const auto& u : before.units) {
-    bool target = u.name == c.unit && c.kind == ChangeKind::kAssign;
-    bool everyone = c.kind == ChangeKind::kSetHaState && IsQuiesce(c.ha_state);
-    if ((target || everyone) && u.readiness == Readiness::kInService &&
+    bool receives = u.name == target ||
+                    (u.name == c.unit && c.kind == ChangeKind::kAssign);
+    // With every unit in service, the engine waits for all probations.
+    bool everyone = starts_move && before.group.preferred_in_service_units == 0;
+    if ((receives || everyone) && u.readiness == Readiness::kInService &&
         UnitUnlocked(u) && before.now - u.in_service_since < adjust.probation) {
       Violation(absl::StrCat("switchback before probation of ", u.name, ": ",
-                        what));
+                             what));
     }
   }
-  if (c.kind == ChangeKind::kSetHaState && IsQuiesce(c.ha_state)) {
+  if (starts_move) {
     if (!d.adjustment_started) {
       Violation(absl::StrCat("switchback not reported as started: ", what));
     }

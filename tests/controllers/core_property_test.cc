@@ -42,6 +42,7 @@ void ConfigureGroup(CoreWorld& w, Rng& rng) {
   g.max_standby_per_unit = Pick(rng, std::vector<int>{0, 0, 1, 2});
   g.preferred_active_units = Uniform(rng, 1, 3);
   g.preferred_standby_units = Uniform(rng, 0, 2);
+  if (Chance(rng, 0.2)) g.preferred_in_service_units = Uniform(rng, 1, 4);
   if (Chance(rng, 0.6)) {
     g.auto_adjust = {true, absl::Seconds(Uniform(rng, 1, 20)),
                      absl::Seconds(Uniform(rng, 0, 60))};
