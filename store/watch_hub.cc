@@ -28,6 +28,19 @@ class HubWatch : public Watch {
   const std::shared_ptr<Watcher> watcher_;
 };
 
+// Everything queued since the last delivery, as one batch: when delivery lags
+// behind commits, each watcher is then woken once for many commits.
+std::vector<PublishedEventPtr> Concatenate(
+    std::deque<std::vector<PublishedEventPtr>>& batches) {
+  if (batches.size() == 1) return std::move(batches.front());
+  std::vector<PublishedEventPtr> all;
+  for (std::vector<PublishedEventPtr>& batch : batches) {
+    all.insert(all.end(), std::make_move_iterator(batch.begin()),
+               std::make_move_iterator(batch.end()));
+  }
+  return all;
+}
+
 }  // namespace
 
 std::shared_ptr<WatchHub> WatchHub::Create(
@@ -97,10 +110,10 @@ void WatchHub::DispatchLoop() {
   for (;;) {
     queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
     if (closing_) return;
-    std::vector<PublishedEventPtr> batch = std::move(queue_.front());
-    queue_.pop_front();
+    std::deque<std::vector<PublishedEventPtr>> pending;
+    pending.swap(queue_);
     lock.unlock();
-    Deliver(batch);
+    Deliver(Concatenate(pending));
     lock.lock();
   }
 }
