@@ -139,11 +139,11 @@ SwapProgress ReportSwap(const GroupContext& ctx, int s, int from,
     }
   }
   progress.phase = SwapPhase::kRejected;
-  progress.message = from >= 0 && !UnitsHolding(ctx, s, HaState::kActive,
-                                                true).empty()
-                         ? absl::StrCat("swap abandoned: the active stayed on ",
-                                        request.from_unit)
-                         : "swap abandoned: the SI lost its active assignment";
+  progress.message =
+      from >= 0 && !UnitsHolding(ctx, s, HaState::kActive, true).empty()
+          ? absl::StrCat("swap abandoned: the active stayed on ",
+                         request.from_unit)
+          : "swap abandoned: the SI lost its active assignment";
   return progress;
 }
 
@@ -169,8 +169,7 @@ std::string SwapObstacle(const GroupContext& ctx, int s, bool settled,
   }
   if (!UsesRoles(ctx.model()) &&
       UnitsHoldingActive(ctx, standby) >= ctx.ActiveCapacity()) {
-    return absl::StrCat("no active capacity left on ",
-                        ctx.unit_name(standby));
+    return absl::StrCat("no active capacity left on ", ctx.unit_name(standby));
   }
   return "";
 }
@@ -198,10 +197,9 @@ int ConfirmedActive(const GroupContext& ctx, int s) {
 // Starts the swap of SI `s`: `standby` takes over from `active`.
 void StartSwap(const GroupContext& ctx, int s, int active, int standby,
                const Plan* ideal, AdjustOutcome& out) {
-  std::string reason =
-      absl::StrCat("SI swap of ", ctx.instance_name(s), ": ",
-                   ctx.unit_name(standby), " takes over from ",
-                   ctx.unit_name(active));
+  std::string reason = absl::StrCat("SI swap of ", ctx.instance_name(s), ": ",
+                                    ctx.unit_name(standby), " takes over from ",
+                                    ctx.unit_name(active));
   if (UsesRoles(ctx.model())) {
     RoleMove move{active, standby, false, ChangeCause::kSwap, reason};
     PlacementOptions options;
@@ -268,7 +266,8 @@ void SwitchbackRoles(const GroupContext& ctx, const Plan& ideal, bool rate_ok,
     move.to = FirstMissing(ideal.standby_role, current.standby_role);
     if (move.to < 0) return;
     move.prepare_only = true;
-    move.reason = absl::StrCat("switchback: standby to ", InServiceFor(ctx, move.to));
+    move.reason =
+        absl::StrCat("switchback: standby to ", InServiceFor(ctx, move.to));
   } else if (!ctx.HasStandbys() || HoldsStandbysOf(ctx, to, from)) {
     if (!rate_ok) {
       Requeue(out, ctx.snapshot().last_adjustment +
@@ -315,8 +314,8 @@ class PlanLoad {
 // room), then the target's other standbys, up to the SI's count; never on
 // an active unit.
 std::vector<int> MergeStandbys(const GroupContext& ctx, int s,
-                               const std::vector<int>& ideal,
-                               const Target& t, const PlanLoad& load) {
+                               const std::vector<int>& ideal, const Target& t,
+                               const PlanLoad& load) {
   std::vector<int> merged;
   size_t want = ctx.StandbysWanted(s);
   auto add = [&](int u) {
@@ -395,7 +394,8 @@ bool SwitchbackAllowed(const GroupContext& ctx, AdjustOutcome& out) {
   for (int u = 0; u < ctx.unit_count(); ++u) {
     if (ctx.unit(u).condition == UnitCondition::kHeld) return false;
     if (ctx.usable(u) && !ctx.unit(u).probation_ok) {
-      probation_pending = std::min(probation_pending, ctx.unit(u).probation_end);
+      probation_pending =
+          std::min(probation_pending, ctx.unit(u).probation_end);
     }
   }
   if (probation_pending == absl::InfiniteFuture()) return true;

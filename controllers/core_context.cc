@@ -11,20 +11,28 @@ namespace {
 
 int Restrictiveness(AdminState state) {
   switch (state) {
-    case AdminState::kUnlocked: return 0;
-    case AdminState::kShuttingDown: return 1;
-    case AdminState::kLocked: return 2;
-    case AdminState::kLockedInstantiation: return 3;
+    case AdminState::kUnlocked:
+      return 0;
+    case AdminState::kShuttingDown:
+      return 1;
+    case AdminState::kLocked:
+      return 2;
+    case AdminState::kLockedInstantiation:
+      return 3;
   }
   return 0;
 }
 
 const char* AdminVerb(AdminState state) {
   switch (state) {
-    case AdminState::kShuttingDown: return "admin shutdown";
-    case AdminState::kLocked: return "admin lock";
-    case AdminState::kLockedInstantiation: return "admin lock-instantiation";
-    case AdminState::kUnlocked: break;
+    case AdminState::kShuttingDown:
+      return "admin shutdown";
+    case AdminState::kLocked:
+      return "admin lock";
+    case AdminState::kLockedInstantiation:
+      return "admin lock-instantiation";
+    case AdminState::kUnlocked:
+      break;
   }
   return "admin unlock";
 }
@@ -48,9 +56,12 @@ std::pair<AdminState, std::string> EffectiveAdmin(const UnitSnapshot& unit,
 int ReadinessClass(Readiness readiness) {
   switch (readiness) {
     case Readiness::kInService:
-    case Readiness::kRestarting: return 0;
-    case Readiness::kInstantiating: return 1;
-    default: return 2;
+    case Readiness::kRestarting:
+      return 0;
+    case Readiness::kInstantiating:
+      return 1;
+    default:
+      return 2;
   }
 }
 
@@ -221,15 +232,17 @@ void GroupContext::IndexSponsors() {
   }
   std::unordered_set<std::string_view> referenced;
   for (const InstanceSpec& spec : snapshot_.instances) {
-    for (const SponsorRef& ref : spec.depends_on) referenced.insert(ref.instance);
+    for (const SponsorRef& ref : spec.depends_on)
+      referenced.insert(ref.instance);
   }
   for (int s = 0; s < instance_count(); ++s) {
     if (!referenced.count(snapshot_.instances[s].name)) continue;
-    bool active = std::any_of(
-        instances_[s].holdings.begin(), instances_[s].holdings.end(),
-        [&](const Holding& h) {
-          return h.state == HaState::kActive && h.confirmed && keeps_work(h.unit);
-        });
+    bool active =
+        std::any_of(instances_[s].holdings.begin(),
+                    instances_[s].holdings.end(), [&](const Holding& h) {
+                      return h.state == HaState::kActive && h.confirmed &&
+                             keeps_work(h.unit);
+                    });
     const std::string& name = snapshot_.instances[s].name;
     auto it = sponsors_.find(name);
     if (it == sponsors_.end()) {
@@ -286,13 +299,15 @@ int GroupContext::ActivesWanted(int s) const {
 
 int GroupContext::StandbysWanted(int s) const {
   switch (model()) {
-    case RedundancyModel::kTwoN: return 1;
+    case RedundancyModel::kTwoN:
+      return 1;
     case RedundancyModel::kNPlusM:
       return group().preferred_standby_units > 0 ? 1 : 0;
     case RedundancyModel::kNWay:
       return std::max(0, snapshot_.instances[s].preferred_standby_assignments);
     case RedundancyModel::kNWayActive:
-    case RedundancyModel::kNoRedundancy: return 0;
+    case RedundancyModel::kNoRedundancy:
+      return 0;
   }
   return 0;
 }
@@ -300,9 +315,12 @@ int GroupContext::StandbysWanted(int s) const {
 bool GroupContext::HasStandbys() const {
   switch (model()) {
     case RedundancyModel::kTwoN:
-    case RedundancyModel::kNWay: return true;
-    case RedundancyModel::kNPlusM: return group().preferred_standby_units > 0;
-    default: return false;
+    case RedundancyModel::kNWay:
+      return true;
+    case RedundancyModel::kNPlusM:
+      return group().preferred_standby_units > 0;
+    default:
+      return false;
   }
 }
 

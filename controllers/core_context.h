@@ -35,10 +35,10 @@ struct UnitInfo {
   int order = 0;                   // position in rank order, 0 = best
   bool probation_ok = false;       // in service for the auto-adjust probation
   absl::Time probation_end = absl::InfinitePast();
-  bool wanted_in_service = true;   // within preferredInServiceUnits
+  bool wanted_in_service = true;  // within preferredInServiceUnits
   bool locked_instantiation = false;
-  bool admin_unlocked = true;      // unit, node and group all Unlocked
-  bool holds_work = false;         // holds at least one assignment now
+  bool admin_unlocked = true;  // unit, node and group all Unlocked
+  bool holds_work = false;     // holds at least one assignment now
 };
 
 // One assignment of an SI, by unit index.
@@ -49,12 +49,12 @@ struct Holding {
 };
 
 struct InstanceInfo {
-  int order = 0;            // position in SI rank order, 0 = first served
-  bool assignable = false;  // SI unlocked (group locks act through units)
+  int order = 0;                  // position in SI rank order, 0 = first served
+  bool assignable = false;        // SI unlocked (group locks act through units)
   std::vector<int> ranked_units;  // per-SI preference, best first
-  std::vector<Holding> holdings;   // every current assignment of the SI
-  std::vector<int> dependents;     // SIs of this group that depend on it
-  bool sponsors_active = true;     // every sponsor is active now
+  std::vector<Holding> holdings;  // every current assignment of the SI
+  std::vector<int> dependents;    // SIs of this group that depend on it
+  bool sponsors_active = true;    // every sponsor is active now
 };
 
 inline bool IsQuiesceState(HaState state) {

@@ -12,9 +12,9 @@ namespace {
 absl::Status CheckCsiNames(const InstanceSpec& instance) {
   for (const CsiSpec& csi : instance.csis) {
     for (const std::string& dep : csi.depends_on) {
-      bool known = std::any_of(
-          instance.csis.begin(), instance.csis.end(),
-          [&](const CsiSpec& other) { return other.name == dep; });
+      bool known =
+          std::any_of(instance.csis.begin(), instance.csis.end(),
+                      [&](const CsiSpec& other) { return other.name == dep; });
       if (!known) {
         return absl::InvalidArgumentError(
             absl::StrCat("SI ", instance.name, ": CSI ", csi.name,
@@ -49,9 +49,8 @@ absl::StatusOr<std::vector<std::string>> OrderCsis(
       if (!placed[i] && ready(csis[i])) next = i;
     }
     if (next == csis.size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("SI ", instance.name,
-                       ": CSI dependencies form a cycle"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "SI ", instance.name, ": CSI dependencies form a cycle"));
     }
     placed[next] = true;
     order.push_back(csis[next].name);
@@ -69,8 +68,7 @@ SponsorVerdict DependencyGate::Evaluate(int s) const {
     const SponsorStatus* status = ctx_.Sponsor(ref.instance);
     if (status != nullptr && status->active) continue;
     verdict.activation_ok = false;
-    absl::Time since =
-        status == nullptr ? absl::InfinitePast() : status->since;
+    absl::Time since = status == nullptr ? absl::InfinitePast() : status->since;
     absl::Time expiry = since + ref.tolerance;
     if (ctx_.now() >= expiry) {
       verdict.drop_active = true;

@@ -8,11 +8,16 @@ namespace vigil::core {
 
 const char* ToString(RecoveryAction action) {
   switch (action) {
-    case RecoveryAction::kComponentRestart: return "ComponentRestart";
-    case RecoveryAction::kComponentFailover: return "ComponentFailover";
-    case RecoveryAction::kUnitRestart: return "UnitRestart";
-    case RecoveryAction::kUnitFailover: return "UnitFailover";
-    case RecoveryAction::kNodeFailover: return "NodeFailover";
+    case RecoveryAction::kComponentRestart:
+      return "ComponentRestart";
+    case RecoveryAction::kComponentFailover:
+      return "ComponentFailover";
+    case RecoveryAction::kUnitRestart:
+      return "UnitRestart";
+    case RecoveryAction::kUnitFailover:
+      return "UnitFailover";
+    case RecoveryAction::kNodeFailover:
+      return "NodeFailover";
   }
   return "?";
 }
@@ -81,8 +86,8 @@ class Climber {
       used_ = why;
       return;
     }
-    absl::StrAppend(&escalated_, escalated_.empty() ? "" : "; ", "after ",
-                    why, where);
+    absl::StrAppend(&escalated_, escalated_.empty() ? "" : "; ", "after ", why,
+                    where);
     decision_.action = to;
   }
 
@@ -93,9 +98,8 @@ class Climber {
                               : absl::StrCat(detail, " (", escalated_, ")");
     }
     if (detail.empty()) {
-      detail = decision_.action == failure.recommended
-                   ? "recommended recovery"
-               : failure.disable_restart ? "restart disabled"
+      detail = decision_.action == failure.recommended ? "recommended recovery"
+               : failure.disable_restart               ? "restart disabled"
                                          : "unit fails over as a whole";
     }
     return absl::StrCat(ToString(decision_.action), ": ", detail);
@@ -118,8 +122,7 @@ RecoveryDecision EscalateRecovery(const ComponentFailure& failure,
   RecoveryCounters& c = decision.counters;
   ExpireWindow(c.component_restarts, limits.component_restart_probation, now);
   ExpireWindow(c.unit_restarts, limits.unit_restart_probation, now);
-  ExpireWindow(c.node_unit_failovers, limits.node_unit_failover_probation,
-               now);
+  ExpireWindow(c.node_unit_failovers, limits.node_unit_failover_probation, now);
   Climber climber(decision, now);
   climber.Climb(RecoveryAction::kComponentRestart,
                 {c.component_restarts, limits.component_restart_max,

@@ -117,6 +117,9 @@ int SoftLimit(int demand, int units, int cap) {
   return std::max(1, (demand + units - 1) / units);
 }
 
+// One placement run (see core_placement.h): chooses the eligible units (and
+// roles), reserves sticky slots, then serves SIs in rank order. Lives for
+// one call; not thread-safe.
 class Placer {
  public:
   Placer(const GroupContext& ctx, const PlacementOptions& options, Plan& plan);
@@ -228,23 +231,24 @@ std::vector<Holding> Placer::SortedHoldings(int s, bool for_promotion) const {
   bool by_unit = UsesRoles(ctx_.model()) && !for_promotion;
   auto key = [&](const Holding& h) {
     int unready = for_promotion && !h.confirmed ? 1 : 0;
-    int position = by_unit ? ctx_.unit(h.unit).order
-                           : ctx_.PreferencePosition(s, h.unit);
+    int position =
+        by_unit ? ctx_.unit(h.unit).order : ctx_.PreferencePosition(s, h.unit);
     return std::tuple(unready, IdealRank(s, h.unit), position);
   };
-  std::sort(holdings.begin(), holdings.end(),
-            [&](const Holding& a, const Holding& b) { return key(a) < key(b); });
+  std::sort(
+      holdings.begin(), holdings.end(),
+      [&](const Holding& a, const Holding& b) { return key(a) < key(b); });
   return holdings;
 }
 
 void Placer::Run() {
   ChooseEligibleUnits();
   // Role models pair standbys with active units: rankedUnits steer actives.
-  Filler actives = MakeFiller(may_be_active_, active_,
-                              &GroupContext::ActivesWanted, true);
-  Filler standbys = MakeFiller(may_be_standby_, standby_,
-                               &GroupContext::StandbysWanted,
-                               !UsesRoles(ctx_.model()));
+  Filler actives =
+      MakeFiller(may_be_active_, active_, &GroupContext::ActivesWanted, true);
+  Filler standbys =
+      MakeFiller(may_be_standby_, standby_, &GroupContext::StandbysWanted,
+                 !UsesRoles(ctx_.model()));
   plan_.targets.assign(ctx_.instance_count(), Target{});
   if (options_.sticky) {
     for (int s = 0; s < ctx_.instance_count(); ++s) {
@@ -274,8 +278,8 @@ Filler Placer::MakeFiller(const std::vector<bool>& role, Ledger& ledger,
   for (int s = 0; s < ctx_.instance_count(); ++s) {
     if (ctx_.instance(s).assignable) demand += (ctx_.*wanted)(s);
   }
-  ledger.soft = SoftLimit(demand, static_cast<int>(candidates.size()),
-                          ledger.cap);
+  ledger.soft =
+      SoftLimit(demand, static_cast<int>(candidates.size()), ledger.cap);
   return Filler(ctx_, std::move(candidates), ledger, use_ranked);
 }
 
@@ -300,8 +304,8 @@ void Placer::TakeHeld(const std::vector<Holding>& holdings, HaState state,
 
 // Spread models: a fresh active goes to the unit the ideal placement
 // wants, if it has room, so a cold switchback lands where it was aimed.
-void Placer::TakeIdealActives(int s, const std::vector<int>& avoid,
-                              size_t want, Target& t) {
+void Placer::TakeIdealActives(int s, const std::vector<int>& avoid, size_t want,
+                              Target& t) {
   if (options_.ideal == nullptr || UsesRoles(ctx_.model())) return;
   for (int u : options_.ideal->targets[s].actives) {
     if (t.actives.size() >= want) return;

@@ -73,7 +73,7 @@ struct PlacementOptions {
 };
 
 struct Plan {
-  std::vector<Target> targets;  // by SI index; empty for unassignable SIs
+  std::vector<Target> targets;    // by SI index; empty for unassignable SIs
   std::vector<int> active_role;   // role models only, best first
   std::vector<int> standby_role;  // role models only, best first
 };

@@ -11,10 +11,12 @@ namespace {
 
 int ActiveRoleCount(const GroupContext& ctx) {
   switch (ctx.model()) {
-    case RedundancyModel::kTwoN: return 1;
+    case RedundancyModel::kTwoN:
+      return 1;
     case RedundancyModel::kNPlusM:
       return std::max(1, ctx.group().preferred_active_units);
-    default: break;
+    default:
+      break;
   }
   // N-Way-Active: enough units for the SI wanting the most actives.
   int units = std::max(1, ctx.group().preferred_active_units);
@@ -28,10 +30,12 @@ int ActiveRoleCount(const GroupContext& ctx) {
 
 int StandbyRoleCount(const GroupContext& ctx) {
   switch (ctx.model()) {
-    case RedundancyModel::kTwoN: return 1;
+    case RedundancyModel::kTwoN:
+      return 1;
     case RedundancyModel::kNPlusM:
       return std::max(0, ctx.group().preferred_standby_units);
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -50,10 +54,12 @@ std::vector<UnitTally> TallyUnits(const GroupContext& ctx) {
     const InstanceInfo& info = ctx.instance(s);
     if (!info.assignable) continue;
     // An SI waiting for its sponsors cannot be promoted: not an orphan.
-    bool has_active = !info.sponsors_active || std::any_of(
-        info.holdings.begin(), info.holdings.end(), [&](const Holding& h) {
-          return h.state == HaState::kActive && ctx.keeps_work(h.unit);
-        });
+    bool has_active =
+        !info.sponsors_active ||
+        std::any_of(
+            info.holdings.begin(), info.holdings.end(), [&](const Holding& h) {
+              return h.state == HaState::kActive && ctx.keeps_work(h.unit);
+            });
     for (const Holding& h : info.holdings) {
       if (!ctx.keeps_work(h.unit)) continue;
       UnitTally& t = tally[h.unit];
@@ -68,6 +74,8 @@ std::vector<UnitTally> TallyUnits(const GroupContext& ctx) {
   return tally;
 }
 
+// Fills one role list from successive candidate lists, skipping units
+// another role took. Lives for one call; not thread-safe.
 class RoleChooser {
  public:
   RoleChooser(std::vector<int>& role, int wanted, std::vector<bool>& taken)
@@ -102,8 +110,8 @@ int IdealRoleRank(const Plan& ideal, int u) {
 }
 
 void SelectStickyRoles(const GroupContext& ctx,
-                       const std::function<bool(int)>& fresh,
-                       const Plan* ideal, Plan& plan) {
+                       const std::function<bool(int)>& fresh, const Plan* ideal,
+                       Plan& plan) {
   std::vector<UnitTally> tally = TallyUnits(ctx);
   std::vector<bool> taken(ctx.unit_count(), false);
   const std::vector<int>& order = ctx.unit_order();
@@ -111,9 +119,8 @@ void SelectStickyRoles(const GroupContext& ctx,
   // orphaned SIs (failover), then spares before standby units so standbys
   // stay where they are; a unit switching its work away comes last.
   RoleChooser active(plan.active_role, ActiveRoleCount(ctx), taken);
-  active.AddFrom(order, [&](int u) {
-    return ctx.keeps_work(u) && tally[u].actives > 0;
-  });
+  active.AddFrom(
+      order, [&](int u) { return ctx.keeps_work(u) && tally[u].actives > 0; });
   std::vector<int> by_orphans = order;
   std::stable_sort(by_orphans.begin(), by_orphans.end(), [&](int a, int b) {
     return tally[a].orphan_standbys > tally[b].orphan_standbys;
@@ -124,9 +131,8 @@ void SelectStickyRoles(const GroupContext& ctx,
   active.AddFrom(order, [&](int u) {
     return fresh(u) && tally[u].standbys == 0 && tally[u].quiesced == 0;
   });
-  active.AddFrom(order, [&](int u) {
-    return fresh(u) && tally[u].quiesced == 0;
-  });
+  active.AddFrom(order,
+                 [&](int u) { return fresh(u) && tally[u].quiesced == 0; });
   // Last resort: a unit mid-switchover takes its work back.
   active.AddFrom(order, [&](int u) { return ctx.usable(u); });
   // Standby role: units already standby, then a former active
@@ -143,9 +149,8 @@ void SelectStickyRoles(const GroupContext& ctx,
   standby.AddFrom(holders, [&](int u) {
     return ctx.keeps_work(u) && tally[u].standbys > 0;
   });
-  standby.AddFrom(order, [&](int u) {
-    return ctx.usable(u) && tally[u].quiesced > 0;
-  });
+  standby.AddFrom(
+      order, [&](int u) { return ctx.usable(u) && tally[u].quiesced > 0; });
   standby.AddFrom(order, fresh);
 }
 
@@ -189,8 +194,7 @@ void ApplyRoleMove(const GroupContext& ctx, const RoleMove& move, Plan& plan) {
 }  // namespace
 
 bool UsesRoles(RedundancyModel model) {
-  return model == RedundancyModel::kTwoN ||
-         model == RedundancyModel::kNPlusM ||
+  return model == RedundancyModel::kTwoN || model == RedundancyModel::kNPlusM ||
          model == RedundancyModel::kNWayActive;
 }
 

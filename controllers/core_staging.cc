@@ -17,6 +17,10 @@ bool Contains(const std::vector<int>& units, int u) {
 
 using Why = std::pair<ChangeCause, std::string>;
 
+// One staging pass (see core_staging.h): keeps its own copy of every SI's
+// assignments and of the per-unit load, updated as changes are emitted, so
+// later steps in the same decision see earlier ones. Lives for one call;
+// not thread-safe.
 class Stager {
  public:
   Stager(const GroupContext& ctx, const Plan& plan, Decision& decision);
@@ -64,7 +68,7 @@ class Stager {
   std::vector<std::vector<Holding>> live_;  // per SI, updated as we emit
   std::vector<int> active_load_;            // per unit: active + quiesce*
   std::vector<int> standby_load_;
-  std::vector<std::string> lost_;           // per SI: why its active went
+  std::vector<std::string> lost_;  // per SI: why its active went
 };
 
 bool IsActive(HaState state) { return state == HaState::kActive; }
@@ -137,11 +141,10 @@ void Stager::Note(int s, std::string message) {
 void Stager::RemoveLostWork() {
   for (int index : ctx_.orphan_assignments()) {
     const Assignment& a = ctx_.snapshot().assignments[index];
-    decision_.changes.push_back(
-        {ChangeKind::kRemove, a.instance, a.unit, a.ha_state,
-         ChangeCause::kAdmin,
-         absl::StrCat("SI ", a.instance, " or unit ", a.unit,
-                      " no longer exists")});
+    decision_.changes.push_back({ChangeKind::kRemove, a.instance, a.unit,
+                                 a.ha_state, ChangeCause::kAdmin,
+                                 absl::StrCat("SI ", a.instance, " or unit ",
+                                              a.unit, " no longer exists")});
   }
   for (int s = 0; s < ctx_.instance_count(); ++s) {
     std::vector<Holding> holdings = live_[s];
@@ -247,9 +250,8 @@ void Stager::PromoteAfterQuiesce(int s, int to) {
       for (int u : UnitsIn(s, IsQuiesce)) {
         Emit(ChangeKind::kRemove, s, u, HaState::kQuiesced,
              {ChangeCause::kSwitchover,
-              absl::StrCat("switchover: ", ctx_.unit_name(u),
-                           " released; ", ctx_.unit_name(to),
-                           " has no active capacity yet")});
+              absl::StrCat("switchover: ", ctx_.unit_name(u), " released; ",
+                           ctx_.unit_name(to), " has no active capacity yet")});
       }
       return;
     }
@@ -293,8 +295,8 @@ void Stager::MoveActives(int s, const Target& t,
     if (to >= 0 && ctx_.StandbysWanted(s) > 0 && ctx_.usable(to) &&
         StandbyRoom(to) && deps.activation_ok) {
       // Warm the unit taking over first, so the switchover stays graceful.
-      why.second += absl::StrCat("; ", ctx_.unit_name(to),
-                                 " becomes standby first");
+      why.second +=
+          absl::StrCat("; ", ctx_.unit_name(to), " becomes standby first");
       Emit(ChangeKind::kAssign, s, to, HaState::kStandby, why);
       to = -1;
       continue;
@@ -311,25 +313,24 @@ void Stager::Activate(int s, int to, const SponsorVerdict& deps) {
     if (!ActiveRoom(to)) return;
     Emit(ChangeKind::kSetHaState, s, to, HaState::kActive,
          {ChangeCause::kFailover,
-          absl::StrCat("failover: standby ", ctx_.unit_name(to),
-                       " promoted", after)});
+          absl::StrCat("failover: standby ", ctx_.unit_name(to), " promoted",
+                       after)});
     return;
   }
   if (there != nullptr || !ctx_.usable(to) || !ActiveRoom(to)) return;
-  Why why = lost_[s].empty()
-                ? Why{ChangeCause::kInitial, "initial assignment"}
-                : Why{ChangeCause::kFailover,
-                      absl::StrCat("failover: no standby", after)};
+  Why why = lost_[s].empty() ? Why{ChangeCause::kInitial, "initial assignment"}
+                             : Why{ChangeCause::kFailover,
+                                   absl::StrCat("failover: no standby", after)};
   Emit(ChangeKind::kAssign, s, to, HaState::kActive, why);
 }
 
 void Stager::StageStandbys(int s, const Target& t) {
-  Why add_why = !t.reason.empty() ? Why{t.cause, t.reason}
-                : lost_[s].empty()
-                    ? Why{ChangeCause::kInitial, "standby assignment"}
-                    : Why{ChangeCause::kFailover,
-                          absl::StrCat("failover: new standby (", lost_[s],
-                                       ")")};
+  Why add_why =
+      !t.reason.empty() ? Why{t.cause, t.reason}
+      : lost_[s].empty()
+          ? Why{ChangeCause::kInitial, "standby assignment"}
+          : Why{ChangeCause::kFailover,
+                absl::StrCat("failover: new standby (", lost_[s], ")")};
   std::vector<int> standbys = UnitsIn(s, IsStandby);
   for (int u : t.standbys) {
     if (Find(s, u) == nullptr && ctx_.usable(u) && StandbyRoom(u)) {
@@ -367,10 +368,11 @@ void Stager::StageMultiActive(int s, const Target& t,
   for (int u : actives) {
     if (!deps.activation_ok || Find(s, u) != nullptr) continue;
     if (!ctx_.usable(u) || !ActiveRoom(u)) continue;
-    Why why = !t.reason.empty() ? Why{t.cause, t.reason}
-              : lost_[s].empty() ? Why{ChangeCause::kInitial, "initial assignment"}
-                                 : Why{ChangeCause::kFailover,
-                                       absl::StrCat("failover: ", lost_[s])};
+    Why why =
+        !t.reason.empty() ? Why{t.cause, t.reason}
+        : lost_[s].empty()
+            ? Why{ChangeCause::kInitial, "initial assignment"}
+            : Why{ChangeCause::kFailover, absl::StrCat("failover: ", lost_[s])};
     Emit(ChangeKind::kAssign, s, u, HaState::kActive, why);
     ++added;
   }
@@ -401,8 +403,8 @@ Why Stager::MoveWhy(int s, int u, const Target& t) const {
   }
   if (!t.reason.empty()) return {t.cause, t.reason};
   return {ChangeCause::kCapacity,
-          absl::StrCat(ctx_.unit_name(u), " no longer selected for ",
-                       spec.name, " (unit roles or capacity)")};
+          absl::StrCat(ctx_.unit_name(u), " no longer selected for ", spec.name,
+                       " (unit roles or capacity)")};
 }
 
 HaState Stager::QuiesceStateFor(int s, int u) const {

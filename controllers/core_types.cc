@@ -9,75 +9,108 @@ namespace vigil::core {
 
 const char* ToString(RedundancyModel model) {
   switch (model) {
-    case RedundancyModel::kTwoN: return "2N";
-    case RedundancyModel::kNPlusM: return "N+M";
-    case RedundancyModel::kNWay: return "N-Way";
-    case RedundancyModel::kNWayActive: return "N-Way-Active";
-    case RedundancyModel::kNoRedundancy: return "No-Redundancy";
+    case RedundancyModel::kTwoN:
+      return "2N";
+    case RedundancyModel::kNPlusM:
+      return "N+M";
+    case RedundancyModel::kNWay:
+      return "N-Way";
+    case RedundancyModel::kNWayActive:
+      return "N-Way-Active";
+    case RedundancyModel::kNoRedundancy:
+      return "No-Redundancy";
   }
   return "?";
 }
 
 const char* ToString(AdminState state) {
   switch (state) {
-    case AdminState::kUnlocked: return "Unlocked";
-    case AdminState::kLocked: return "Locked";
-    case AdminState::kLockedInstantiation: return "LockedInstantiation";
-    case AdminState::kShuttingDown: return "ShuttingDown";
+    case AdminState::kUnlocked:
+      return "Unlocked";
+    case AdminState::kLocked:
+      return "Locked";
+    case AdminState::kLockedInstantiation:
+      return "LockedInstantiation";
+    case AdminState::kShuttingDown:
+      return "ShuttingDown";
   }
   return "?";
 }
 
 const char* ToString(HaState state) {
   switch (state) {
-    case HaState::kActive: return "Active";
-    case HaState::kStandby: return "Standby";
-    case HaState::kQuiescing: return "Quiescing";
-    case HaState::kQuiesced: return "Quiesced";
+    case HaState::kActive:
+      return "Active";
+    case HaState::kStandby:
+      return "Standby";
+    case HaState::kQuiescing:
+      return "Quiescing";
+    case HaState::kQuiesced:
+      return "Quiesced";
   }
   return "?";
 }
 
 const char* ToString(Readiness readiness) {
   switch (readiness) {
-    case Readiness::kInService: return "InService";
-    case Readiness::kRestarting: return "Restarting";
-    case Readiness::kInstantiating: return "Instantiating";
-    case Readiness::kOutOfService: return "OutOfService";
-    case Readiness::kFailed: return "Failed";
+    case Readiness::kInService:
+      return "InService";
+    case Readiness::kRestarting:
+      return "Restarting";
+    case Readiness::kInstantiating:
+      return "Instantiating";
+    case Readiness::kOutOfService:
+      return "OutOfService";
+    case Readiness::kFailed:
+      return "Failed";
   }
   return "?";
 }
 
 const char* ToString(ChangeKind kind) {
   switch (kind) {
-    case ChangeKind::kAssign: return "assign";
-    case ChangeKind::kSetHaState: return "set";
-    case ChangeKind::kRemove: return "remove";
+    case ChangeKind::kAssign:
+      return "assign";
+    case ChangeKind::kSetHaState:
+      return "set";
+    case ChangeKind::kRemove:
+      return "remove";
   }
   return "?";
 }
 
 const char* ToString(ChangeCause cause) {
   switch (cause) {
-    case ChangeCause::kInitial: return "Initial";
-    case ChangeCause::kFailover: return "Failover";
-    case ChangeCause::kAdmin: return "Admin";
-    case ChangeCause::kSwitchover: return "Switchover";
-    case ChangeCause::kSwitchback: return "Switchback";
-    case ChangeCause::kSwap: return "Swap";
-    case ChangeCause::kCapacity: return "Capacity";
-    case ChangeCause::kDependency: return "Dependency";
+    case ChangeCause::kInitial:
+      return "Initial";
+    case ChangeCause::kFailover:
+      return "Failover";
+    case ChangeCause::kAdmin:
+      return "Admin";
+    case ChangeCause::kSwitchover:
+      return "Switchover";
+    case ChangeCause::kSwitchback:
+      return "Switchback";
+    case ChangeCause::kSwap:
+      return "Swap";
+    case ChangeCause::kCapacity:
+      return "Capacity";
+    case ChangeCause::kDependency:
+      return "Dependency";
   }
   return "?";
 }
 
 const char* ToString(SwapPhase phase) {
   switch (phase) {
-    case SwapPhase::kWaiting: return "Waiting";
-    case SwapPhase::kInProgress: return "InProgress";
-    case SwapPhase::kDone: return "Done";
-    case SwapPhase::kRejected: return "Rejected";
+    case SwapPhase::kWaiting:
+      return "Waiting";
+    case SwapPhase::kInProgress:
+      return "InProgress";
+    case SwapPhase::kDone:
+      return "Done";
+    case SwapPhase::kRejected:
+      return "Rejected";
   }
   return "?";
 }

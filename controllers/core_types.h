@@ -18,37 +18,48 @@
 
 namespace vigil::core {
 
-enum class RedundancyModel { kTwoN, kNPlusM, kNWay, kNWayActive, kNoRedundancy };
+enum class RedundancyModel {
+  kTwoN,
+  kNPlusM,
+  kNWay,
+  kNWayActive,
+  kNoRedundancy
+};
 
-enum class AdminState { kUnlocked, kLocked, kLockedInstantiation, kShuttingDown };
+enum class AdminState {
+  kUnlocked,
+  kLocked,
+  kLockedInstantiation,
+  kShuttingDown
+};
 
 enum class HaState { kActive, kStandby, kQuiescing, kQuiesced };
 
 // Observed readiness of a unit, as the agents report it.
 enum class Readiness {
-  kInService,     // running and healthy: may take and keep assignments
-  kRestarting,    // restarted in place (component or unit restart): keeps
-                  // its assignments, takes no new ones
-  kInstantiating, // being started (e.g. auto-repair): no assignments yet
-  kOutOfService,  // not running, or not reachable: assignments are lost
-  kFailed,        // failed and being cleaned up: assignments are lost
+  kInService,      // running and healthy: may take and keep assignments
+  kRestarting,     // restarted in place (component or unit restart): keeps
+                   // its assignments, takes no new ones
+  kInstantiating,  // being started (e.g. auto-repair): no assignments yet
+  kOutOfService,   // not running, or not reachable: assignments are lost
+  kFailed,         // failed and being cleaned up: assignments are lost
 };
 
 struct AutoAdjustPolicy {
   bool enabled = false;
-  absl::Duration probation = absl::Seconds(10);    // healthy this long first
-  absl::Duration min_interval = absl::Seconds(30); // between two switchbacks
+  absl::Duration probation = absl::Seconds(10);     // healthy this long first
+  absl::Duration min_interval = absl::Seconds(30);  // between two switchbacks
 };
 
 struct GroupSpec {
   std::string name;
   RedundancyModel model = RedundancyModel::kTwoN;
   AdminState admin_state = AdminState::kUnlocked;
-  int preferred_active_units = 1;     // N of N+M; active units of N-Way-Active
-  int preferred_standby_units = 1;    // M of N+M
-  int preferred_in_service_units = 0; // 0 = all units
-  int max_active_per_unit = 0;        // 0 = unlimited
-  int max_standby_per_unit = 0;       // 0 = unlimited
+  int preferred_active_units = 1;      // N of N+M; active units of N-Way-Active
+  int preferred_standby_units = 1;     // M of N+M
+  int preferred_in_service_units = 0;  // 0 = all units
+  int max_active_per_unit = 0;         // 0 = unlimited
+  int max_standby_per_unit = 0;        // 0 = unlimited
   AutoAdjustPolicy auto_adjust;
 };
 
@@ -82,9 +93,9 @@ struct InstanceSpec {
   std::string name;
   int rank = 0;
   AdminState admin_state = AdminState::kUnlocked;  // Unlocked or Locked
-  int preferred_active_assignments = 1;   // N-Way-Active
-  int preferred_standby_assignments = 1;  // N-Way
-  std::vector<RankedUnit> ranked_units;   // per-SI preference (not in 2N)
+  int preferred_active_assignments = 1;            // N-Way-Active
+  int preferred_standby_assignments = 1;           // N-Way
+  std::vector<RankedUnit> ranked_units;  // per-SI preference (not in 2N)
   std::vector<SponsorRef> depends_on;
   std::vector<CsiSpec> csis;
 };

@@ -105,12 +105,11 @@ std::string BusiestUnit(const GroupSnapshot& snap) {
 }
 
 int Count(const Decision& d, ChangeKind kind, HaState state) {
-  return std::count_if(d.changes.begin(), d.changes.end(),
-                       [&](const Change& c) {
-                         return c.kind == kind &&
-                                (kind == ChangeKind::kRemove ||
-                                 c.ha_state == state);
-                       });
+  return std::count_if(
+      d.changes.begin(), d.changes.end(), [&](const Change& c) {
+        return c.kind == kind &&
+               (kind == ChangeKind::kRemove || c.ha_state == state);
+      });
 }
 
 void RunScenario(const char* label, RedundancyModel model, const Scale& scale,
@@ -155,8 +154,10 @@ int main(int argc, char** argv) {
   vigil::core::Scale scale = smoke ? vigil::core::Scale{100, 1000, 50}
                                    : vigil::core::Scale{1000, 10000, 500};
   int runs = smoke ? 3 : 9;
-  std::printf("decision core, median of %d runs (targets: full < 1000 ms, "
-              "one failure < 50 ms)\n", runs);
+  std::printf(
+      "decision core, median of %d runs (targets: full < 1000 ms, "
+      "one failure < 50 ms)\n",
+      runs);
   vigil::core::RunScenario("N+M", RedundancyModel::kNPlusM, scale, runs);
   vigil::core::Scale active_active = scale;
   active_active.actives_per_instance = 2;

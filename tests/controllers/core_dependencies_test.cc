@@ -141,7 +141,9 @@ TEST(Dependencies, UnknownSponsorNeverLetsTheSiGoActive) {
 TEST(CsiOrder, SponsorsComeFirstAndDeclaredOrderIsKept) {
   InstanceSpec si;
   si.name = "stream";
-  si.csis = {{"player", {"storage", "ip"}}, {"ip", {}}, {"monitor", {}},
+  si.csis = {{"player", {"storage", "ip"}},
+             {"ip", {}},
+             {"monitor", {}},
              {"storage", {"ip"}}};
   absl::StatusOr<std::vector<std::string>> order = OrderCsis(si);
   ASSERT_TRUE(order.ok()) << order.status();

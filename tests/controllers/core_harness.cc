@@ -23,12 +23,12 @@ void CoreWorld::RefreshSponsors() {
   }
   for (const std::string& name : wanted) {
     if (external_.count(name)) continue;
-    bool active = std::any_of(
-        snap_.assignments.begin(), snap_.assignments.end(),
-        [&](const Assignment& a) {
-          return a.instance == name && a.ha_state == HaState::kActive &&
-                 a.confirmed;
-        });
+    bool active =
+        std::any_of(snap_.assignments.begin(), snap_.assignments.end(),
+                    [&](const Assignment& a) {
+                      return a.instance == name &&
+                             a.ha_state == HaState::kActive && a.confirmed;
+                    });
     auto it = sponsor_memory_.find(name);
     if (it == sponsor_memory_.end()) {
       sponsor_memory_[name] = {name, active, snap_.now};
@@ -45,15 +45,14 @@ void CoreWorld::RefreshSponsors() {
 void CoreWorld::PlayReconciler(const Decision& d) {
   if (d.adjustment_started) snap_.last_adjustment = snap_.now;
   for (const SwapProgress& p : d.swaps) {
-    auto it = std::find_if(snap_.swaps.begin(), snap_.swaps.end(),
-                           [&](const SwapRequest& r) {
-                             return r.instance == p.instance;
-                           });
+    auto it = std::find_if(
+        snap_.swaps.begin(), snap_.swaps.end(),
+        [&](const SwapRequest& r) { return r.instance == p.instance; });
     if (it == snap_.swaps.end()) continue;
     if (p.phase == SwapPhase::kInProgress) it->from_unit = p.from_unit;
     if (p.phase == SwapPhase::kDone || p.phase == SwapPhase::kRejected) {
-      log_.push_back(absl::StrCat("swap ", p.instance, " ",
-                                  ToString(p.phase), ": ", p.message));
+      log_.push_back(absl::StrCat("swap ", p.instance, " ", ToString(p.phase),
+                                  ": ", p.message));
       snap_.swaps.erase(it);
     }
   }
@@ -82,8 +81,7 @@ void CoreWorld::PlayReconciler(const Decision& d) {
   }
 }
 
-void CoreWorld::CheckDecision(const GroupSnapshot& before,
-                              const Decision& d) {
+void CoreWorld::CheckDecision(const GroupSnapshot& before, const Decision& d) {
   for (const Change& c : d.changes) CheckChange(before, d, c);
 }
 
@@ -101,13 +99,15 @@ void CoreWorld::CheckChange(const GroupSnapshot& before, const Decision& d,
     Violation(absl::StrCat("change names unknown unit or SI: ", what));
     return;
   }
-  bool to_standby_from_quiesce = c.kind == ChangeKind::kSetHaState &&
-                                 c.ha_state == HaState::kStandby;
-  bool healthy = to_standby_from_quiesce ? Serving(u->readiness)
-                                         : u->readiness == Readiness::kInService;
+  bool to_standby_from_quiesce =
+      c.kind == ChangeKind::kSetHaState && c.ha_state == HaState::kStandby;
+  bool healthy = to_standby_from_quiesce
+                     ? Serving(u->readiness)
+                     : u->readiness == Readiness::kInService;
   if (!healthy || !UnitUnlocked(*u) ||
       si->admin_state != AdminState::kUnlocked) {
-    Violation(absl::StrCat("work placed on an unusable unit or locked SI: ", what));
+    Violation(
+        absl::StrCat("work placed on an unusable unit or locked SI: ", what));
   }
   if (c.ha_state != HaState::kActive) return;
   for (const SponsorRef& ref : si->depends_on) {
@@ -124,8 +124,8 @@ namespace {
 // The unit a switchback change names as its target ("switchback: a (rank
 // 1) in service for 10s", "switchback: preparing a (rank 1) ..."), or "".
 std::string SwitchbackTarget(const std::string& reason) {
-  for (std::string_view prefix : {"switchback: preparing ",
-                                  "switchback: standby to ", "switchback: "}) {
+  for (std::string_view prefix :
+       {"switchback: preparing ", "switchback: standby to ", "switchback: "}) {
     if (reason.rfind(prefix, 0) != 0) continue;
     std::string rest = reason.substr(prefix.size());
     size_t end = rest.find(" (rank");
@@ -140,19 +140,19 @@ void CoreWorld::CheckSwitchback(const GroupSnapshot& before, const Decision& d,
                                 const Change& c) {
   const AutoAdjustPolicy& adjust = before.group.auto_adjust;
   std::string what = Describe(c);
-  if (!adjust.enabled) Violation(absl::StrCat("switchback while disabled: ", what));
-  bool starts_move =
-      c.kind == ChangeKind::kSetHaState && IsQuiesce(c.ha_state);
+  if (!adjust.enabled)
+    Violation(absl::StrCat("switchback while disabled: ", what));
+  bool starts_move = c.kind == ChangeKind::kSetHaState && IsQuiesce(c.ha_state);
   std::string target = SwitchbackTarget(c.reason);
   for (const auto& u : before.units) {
-    bool receives = u.name == target ||
-                    (u.name == c.unit && c.kind == ChangeKind::kAssign);
+    bool receives =
+        u.name == target || (u.name == c.unit && c.kind == ChangeKind::kAssign);
     // With every unit in service, the engine waits for all probations.
     bool everyone = starts_move && before.group.preferred_in_service_units == 0;
     if ((receives || everyone) && u.readiness == Readiness::kInService &&
         UnitUnlocked(u) && before.now - u.in_service_since < adjust.probation) {
-      Violation(absl::StrCat("switchback before probation of ", u.name, ": ",
-                             what));
+      Violation(
+          absl::StrCat("switchback before probation of ", u.name, ": ", what));
     }
   }
   if (starts_move) {
@@ -178,8 +178,8 @@ void CoreWorld::CheckAssignments(const GroupSnapshot& before,
     }
     const UnitSnapshot* u = FindUnit(a.unit);
     if (u == nullptr || !Serving(u->readiness)) {
-      Violation(absl::StrCat("assignment kept on a lost unit: ", a.instance, "@",
-                        a.unit));
+      Violation(absl::StrCat("assignment kept on a lost unit: ", a.instance,
+                             "@", a.unit));
     }
     if (a.ha_state == HaState::kActive) ++actives[a.instance];
     if (a.ha_state == HaState::kQuiescing && !a.confirmed) {
@@ -206,13 +206,13 @@ void CoreWorld::CheckCapacity() {
   for (const auto& [unit, count] : act) {
     if (g.max_active_per_unit > 0 && count > g.max_active_per_unit) {
       Violation(absl::StrCat("active capacity exceeded on ", unit, ": ",
-                        Assignments()));
+                             Assignments()));
     }
   }
   for (const auto& [unit, count] : stb) {
     if (g.max_standby_per_unit > 0 && count > g.max_standby_per_unit) {
       Violation(absl::StrCat("standby capacity exceeded on ", unit, ": ",
-                        Assignments()));
+                             Assignments()));
     }
   }
   if (g.model == RedundancyModel::kNoRedundancy) {
@@ -226,10 +226,10 @@ void CoreWorld::CheckSettled() {
   CheckSettledPlacement();
   // A restarting unit keeps its work but takes none: the counts below do
   // not apply while one is.
-  bool restarting = std::any_of(
-      snap_.units.begin(), snap_.units.end(), [](const UnitSnapshot& u) {
-        return u.readiness == Readiness::kRestarting;
-      });
+  bool restarting = std::any_of(snap_.units.begin(), snap_.units.end(),
+                                [](const UnitSnapshot& u) {
+                                  return u.readiness == Readiness::kRestarting;
+                                });
   if (check_counts_ && !restarting) CheckSettledCounts();
 }
 
@@ -239,11 +239,11 @@ void CoreWorld::CheckSettledPlacement() {
     const InstanceSpec* si = FindInstance(a.instance);
     if (IsQuiesce(a.ha_state)) {
       Violation(absl::StrCat("settled with ", a.instance, "@", a.unit, " ",
-                        ToString(a.ha_state)));
+                             ToString(a.ha_state)));
     }
     if (u != nullptr && !UnitUnlocked(*u)) {
-      Violation(absl::StrCat("settled with work on locked unit: ", a.instance, "@",
-                        a.unit));
+      Violation(absl::StrCat("settled with work on locked unit: ", a.instance,
+                             "@", a.unit));
     }
     if (si != nullptr && si->admin_state != AdminState::kUnlocked) {
       Violation(absl::StrCat("settled with work of locked SI ", a.instance));
@@ -292,10 +292,10 @@ void CoreWorld::CheckSettledCounts() {
       standby_per_si = 1;
       break;
     case RedundancyModel::kNPlusM:
-      active_units = std::min<long>(std::max(1, g.preferred_active_units),
-                                    usable);
-      standby_units = std::min<long>(g.preferred_standby_units,
-                                     usable - active_units);
+      active_units =
+          std::min<long>(std::max(1, g.preferred_active_units), usable);
+      standby_units =
+          std::min<long>(g.preferred_standby_units, usable - active_units);
       standby_per_si = g.preferred_standby_units > 0 ? 1 : 0;
       break;
     default:
@@ -311,8 +311,8 @@ void CoreWorld::CheckSettledCounts() {
       long want = std::min<long>(si->preferred_active_assignments, role);
       long have = UnitsOf(si->name, HaState::kActive).size();
       if (g.max_active_per_unit == 0 ? have != want : have > want) {
-        Violation(absl::StrCat(si->name, " has ", have, " actives, expected ",
-                          want));
+        Violation(
+            absl::StrCat(si->name, " has ", have, " actives, expected ", want));
       }
     }
     return;
@@ -322,9 +322,9 @@ void CoreWorld::CheckSettledCounts() {
     bool has = !ActiveOf(assignable[i]->name).empty();
     if (has != (i < expected)) {
       Violation(absl::StrCat("settled: ", assignable[i]->name,
-                        has ? " assigned" : " unassigned", " (", expected,
-                        " of ", n, " SIs fit, served by rank) ",
-                        Assignments()));
+                             has ? " assigned" : " unassigned", " (", expected,
+                             " of ", n, " SIs fit, served by rank) ",
+                             Assignments()));
     }
   }
   long standbys = 0;
@@ -339,12 +339,12 @@ void CoreWorld::CheckSettledCounts() {
           assignable[i]->preferred_standby_assignments, usable - 1);
     }
   } else {
-    want_standbys = std::min(expected * standby_per_si,
-                             Slots(standby_units, cap_s));
+    want_standbys =
+        std::min(expected * standby_per_si, Slots(standby_units, cap_s));
   }
   if (standbys != want_standbys) {
     Violation(absl::StrCat("settled with ", standbys, " standbys, expected ",
-                      want_standbys, ": ", Assignments()));
+                           want_standbys, ": ", Assignments()));
   }
 }
 

@@ -21,10 +21,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "gtest/gtest.h"
 #include "absl/time/time.h"
 #include "controllers/assignment_engine.h"
 #include "controllers/core_types.h"
+#include "gtest/gtest.h"
 
 namespace vigil::core::testing {
 
@@ -190,21 +190,20 @@ class CoreWorld {
   std::string Dump() const {
     const GroupSpec& g = snap_.group;
     std::string out = absl::StrCat(
-        "group ", ToString(g.model), " ", ToString(g.admin_state), " N=",
-        g.preferred_active_units, " M=", g.preferred_standby_units,
+        "group ", ToString(g.model), " ", ToString(g.admin_state),
+        " N=", g.preferred_active_units, " M=", g.preferred_standby_units,
         " maxA=", g.max_active_per_unit, " maxS=", g.max_standby_per_unit,
         " adjust=", g.auto_adjust.enabled, "\n");
     for (const auto& u : snap_.units) {
       absl::StrAppend(&out, "  unit ", u.name, " rank ", u.rank, " ", u.node,
-                      " ", ToString(u.readiness), " ",
-                      ToString(u.admin_state), "/",
-                      ToString(u.node_admin_state), "\n");
+                      " ", ToString(u.readiness), " ", ToString(u.admin_state),
+                      "/", ToString(u.node_admin_state), "\n");
     }
     for (const auto& si : snap_.instances) {
       absl::StrAppend(&out, "  si ", si.name, " rank ", si.rank, " ",
-                      ToString(si.admin_state), " act=",
-                      si.preferred_active_assignments, " stb=",
-                      si.preferred_standby_assignments);
+                      ToString(si.admin_state),
+                      " act=", si.preferred_active_assignments,
+                      " stb=", si.preferred_standby_assignments);
       for (const auto& r : si.ranked_units) {
         absl::StrAppend(&out, " ranked ", r.unit, ":", r.rank);
       }

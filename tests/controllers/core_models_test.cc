@@ -53,7 +53,8 @@ TEST(NPlusM, FailoverPromotesTheStandbyUnitAndASpareTakesItsPlace) {
   w.Settle();
   w.Fail("a");
   Decision d = w.Step();
-  EXPECT_EQ(d.changes[2].reason, "failover: standby c promoted (unit a failed)");
+  EXPECT_EQ(d.changes[2].reason,
+            "failover: standby c promoted (unit a failed)");
   w.ConfirmAll();
   w.Settle();
   EXPECT_EQ(w.ActiveOf("s1"), "c");
@@ -411,8 +412,8 @@ TEST(OddInputs, AssignmentsOfUnknownUnitsOrSisAreRemoved) {
   CoreWorld w = World(RedundancyModel::kTwoN, 2, 1);
   w.Settle();
   w.snapshot().assignments.push_back({"gone-si", "a", HaState::kActive, true});
-  w.snapshot().assignments.push_back({"s1", "gone-unit", HaState::kStandby,
-                                      true});
+  w.snapshot().assignments.push_back(
+      {"s1", "gone-unit", HaState::kStandby, true});
   Decision d = w.Step();
   ASSERT_GE(d.changes.size(), 2u);
   EXPECT_EQ(d.changes[0].kind, ChangeKind::kRemove);

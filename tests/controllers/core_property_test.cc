@@ -19,9 +19,7 @@ using Rng = std::mt19937;
 int Uniform(Rng& rng, int lo, int hi) {
   return std::uniform_int_distribution<int>(lo, hi)(rng);
 }
-bool Chance(Rng& rng, double p) {
-  return std::bernoulli_distribution(p)(rng);
-}
+bool Chance(Rng& rng, double p) { return std::bernoulli_distribution(p)(rng); }
 template <typename T>
 const T& Pick(Rng& rng, const std::vector<T>& items) {
   return items[Uniform(rng, 0, static_cast<int>(items.size()) - 1)];
@@ -29,10 +27,14 @@ const T& Pick(Rng& rng, const std::vector<T>& items) {
 
 AdminState RandomAdmin(Rng& rng) {
   switch (Uniform(rng, 0, 5)) {
-    case 0: return AdminState::kLocked;
-    case 1: return AdminState::kShuttingDown;
-    case 2: return AdminState::kLockedInstantiation;
-    default: return AdminState::kUnlocked;
+    case 0:
+      return AdminState::kLocked;
+    case 1:
+      return AdminState::kShuttingDown;
+    case 2:
+      return AdminState::kLockedInstantiation;
+    default:
+      return AdminState::kUnlocked;
   }
 }
 
@@ -110,8 +112,8 @@ std::string RandomEvent(CoreWorld& w, Rng& rng) {
     }
     case 8:
       if (Chance(rng, 0.3)) {
-        w.group().admin_state = Chance(rng, 0.5) ? AdminState::kLocked
-                                                 : AdminState::kShuttingDown;
+        w.group().admin_state =
+            Chance(rng, 0.5) ? AdminState::kLocked : AdminState::kShuttingDown;
       } else {
         w.group().admin_state = AdminState::kUnlocked;
       }
@@ -207,11 +209,16 @@ INSTANTIATE_TEST_SUITE_P(
                       RedundancyModel::kNoRedundancy),
     [](const ::testing::TestParamInfo<RedundancyModel>& info) {
       switch (info.param) {
-        case RedundancyModel::kTwoN: return std::string("TwoN");
-        case RedundancyModel::kNPlusM: return std::string("NPlusM");
-        case RedundancyModel::kNWay: return std::string("NWay");
-        case RedundancyModel::kNWayActive: return std::string("NWayActive");
-        case RedundancyModel::kNoRedundancy: return std::string("NoRedundancy");
+        case RedundancyModel::kTwoN:
+          return std::string("TwoN");
+        case RedundancyModel::kNPlusM:
+          return std::string("NPlusM");
+        case RedundancyModel::kNWay:
+          return std::string("NWay");
+        case RedundancyModel::kNWayActive:
+          return std::string("NWayActive");
+        case RedundancyModel::kNoRedundancy:
+          return std::string("NoRedundancy");
       }
       return std::string("Unknown");
     });
