@@ -56,7 +56,8 @@ void AddApply(CLI::App& app, Parsed& p) {
       ->check(CLI::IsMember({"server", "client", "none"}));
   cmd->add_flag("--prune", p.apply.prune,
                 "Delete applied objects matching -l that the manifests no longer declare");
-  cmd->add_option("-l,--selector", p.apply.selector, "Label selector for --prune");
+  cmd->add_option("-l,--selector", p.apply.selector,
+                  "Apply (and prune) only objects with these labels, e.g. app=web");
   cmd->add_flag("--all", p.apply.prune_all, "With --prune: prune without a selector");
 }
 
@@ -140,7 +141,8 @@ int RunVigil(const std::vector<std::string>& args, const Streams& io) {
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e, *io.out, *io.err);
+    // 0 for --help; every usage error is exit code 1, as for kubectl.
+    return app.exit(e, *io.out, *io.err) == 0 ? 0 : 1;
   }
   return Dispatch(app, parsed, io);
 }

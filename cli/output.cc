@@ -14,7 +14,7 @@
 namespace vigil::cli {
 namespace {
 
-constexpr size_t kMinColumnWidth = 10;
+constexpr size_t kMinColumnWidth = 6;  // kubectl's tabwriter minwidth
 constexpr size_t kColumnPadding = 3;
 
 // "X is invalid: [a, b]" -> "X is invalid"; other messages unchanged.

@@ -43,7 +43,7 @@ std::string AgeOf(const std::string& rfc3339);
 std::string CellText(const Json& cell, std::string_view column_type);
 
 // Lays out rows in columns as kubectl does (each column padded to its widest
-// cell plus 3 spaces, at least 10 wide; the last column unpadded).
+// cell plus 3 spaces, at least 6 wide; the last column unpadded).
 class TableWriter {
  public:
   explicit TableWriter(std::vector<std::string> headers);

@@ -2,7 +2,8 @@
 # Installs the dependencies, builds everything and runs every test (ctest),
 # then the benchmarks' smoke mode. Exits non-zero on any failure.
 #   bash hack/test.sh
-# $VIGIL_BUILD_DIR picks the build directory (default: build).
+# $VIGIL_BUILD_DIR picks the build directory (default: build); $VIGIL_JOBS
+# limits parallel compile jobs (default: ninja's choice).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${VIGIL_BUILD_DIR:-build}"
@@ -14,7 +15,7 @@ as_root bash hack/install-deps.sh
 
 echo "==> building everything in $build/"
 cmake -S . -B "$build" -G Ninja >/dev/null
-ninja -C "$build"
+ninja -C "$build" ${VIGIL_JOBS:+-j "$VIGIL_JOBS"}
 
 echo "==> running the tests (ctest)"
 log="$build/ctest.log"

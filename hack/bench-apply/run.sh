@@ -8,5 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 build="${VIGIL_BUILD_DIR:-build}"
 [ -f "$build/build.ninja" ] || cmake -S . -B "$build" -G Ninja >/dev/null
-ninja -C "$build" vigild vigil bench_apply >/dev/null
+log="$build/bench-apply-build.log"
+ninja -C "$build" vigild vigil bench_apply >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 exec "$build/bin/bench_apply" "$@"

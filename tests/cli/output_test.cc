@@ -24,9 +24,9 @@ TEST(TableWriter, AlignsColumnsLikeKubectl) {
   std::vector<std::vector<std::string>> rows = {{"web", "2N", "5s"},
                                                 {"a-much-longer-name", "N+M", "1m"}};
   writer.Fit(rows);
-  EXPECT_EQ(writer.HeaderLine(), "NAME                 MODEL     AGE\n");
-  EXPECT_EQ(writer.RowLine(rows[0]), "web                  2N        5s\n");
-  EXPECT_EQ(writer.RowLine(rows[1]), "a-much-longer-name   N+M       1m\n");
+  EXPECT_EQ(writer.HeaderLine(), "NAME                 MODEL   AGE\n");
+  EXPECT_EQ(writer.RowLine(rows[0]), "web                  2N      5s\n");
+  EXPECT_EQ(writer.RowLine(rows[1]), "a-much-longer-name   N+M     1m\n");
 }
 
 TEST(CellText, ShowsDatesAsAgesAndListsJoined) {
