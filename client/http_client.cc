@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "api/codec.h"
 #include "api/strings.h"
+#include "client/connection_pool.h"
 #include "client/http_watch_stream.h"
 #include "client/json_fields.h"
 #include "client/k8s_status.h"
@@ -61,61 +62,52 @@ absl::StatusOr<ObjectList> ToObjectList(const Json& list) {
 
 class HttpClient::Impl {
  public:
-  explicit Impl(HttpClientOptions options) : options_(std::move(options)) {}
-
-  // A client for one call: HttpClient uses a connection per call.
-  std::unique_ptr<httplib::Client> NewConnection(
-      std::chrono::milliseconds read_timeout) const;
+  explicit Impl(HttpClientOptions options) : pool_(std::move(options)) {}
 
   // Sends `call`; returns the parsed JSON body of a 2xx response, or the
   // absl::Status an error response stands for.
-  absl::StatusOr<Json> Send(const Call& call) const;
+  absl::StatusOr<Json> Send(const Call& call);
 
   // Sends a write of `obj` (POST or PUT) to `path`.
   absl::StatusOr<Json> Write(const std::string& method, const std::string& path,
-                             const Json& obj, const WriteOptions& options) const;
+                             const Json& obj, const WriteOptions& options);
 
-  const HttpClientOptions& options() const { return options_; }
+  ConnectionPool& pool() { return pool_; }
+  const HttpClientOptions& options() const { return pool_.options(); }
 
  private:
-  const HttpClientOptions options_;
+  ConnectionPool pool_;
 };
 
-std::unique_ptr<httplib::Client> HttpClient::Impl::NewConnection(
-    std::chrono::milliseconds read_timeout) const {
-  auto http = std::make_unique<httplib::Client>(options_.server);
-  http->set_connection_timeout(options_.timeout);
-  http->set_read_timeout(read_timeout);
-  http->set_write_timeout(options_.timeout);
-  http->set_keep_alive(false);
-  http->set_tcp_nodelay(true);
-  http->set_decompress(false);  // local traffic: compression costs more than it saves
-  if (!options_.bearer_token.empty()) http->set_bearer_token_auth(options_.bearer_token);
-  return http;
-}
-
-absl::StatusOr<Json> HttpClient::Impl::Send(const Call& call) const {
-  std::unique_ptr<httplib::Client> http = NewConnection(options_.timeout);
-  if (!http->is_valid()) {
-    return absl::InvalidArgumentError(
-        api::Cat("invalid server URL \"", options_.server, "\""));
-  }
+absl::StatusOr<Json> HttpClient::Impl::Send(const Call& call) {
   httplib::Request req;
   req.method = call.method;
   req.path = call.path;
   req.set_header("Accept", call.accept);
-  req.set_header("Accept-Encoding", "identity");  // set_decompress(false) above
+  req.set_header("Accept-Encoding", "identity");  // set_decompress(false)
   if (!call.user.empty()) req.set_header("Impersonate-User", call.user);
   if (call.body.has_value()) {
     req.body = *call.body;
     req.set_header("Content-Type", call.content_type);
   }
+  bool reused = false;
+  std::unique_ptr<httplib::Client> http = pool_.Acquire(&reused);
+  if (!http->is_valid()) {
+    return absl::InvalidArgumentError(
+        api::Cat("invalid server URL \"", options().server, "\""));
+  }
   httplib::Result result = http->send(req);
+  if (!result && reused) {
+    // The server may have closed the kept connection as the request left.
+    http = pool_.NewConnection(options().timeout, /*keep_alive=*/true);
+    result = http->send(req);
+  }
   if (!result) {
     return absl::UnavailableError(api::Cat("cannot reach the Vigil server at ",
-                                           options_.server, ": ",
+                                           options().server, ": ",
                                            httplib::to_string(result.error())));
   }
+  pool_.Release(std::move(http));
   if (result->status < 200 || result->status > 299) {
     return StatusFromHttp(result->status, result->body);
   }
@@ -125,7 +117,7 @@ absl::StatusOr<Json> HttpClient::Impl::Send(const Call& call) const {
 absl::StatusOr<Json> HttpClient::Impl::Write(const std::string& method,
                                              const std::string& path,
                                              const Json& obj,
-                                             const WriteOptions& options) const {
+                                             const WriteOptions& options) {
   Call call;
   call.method = method;
   call.path = path + QueryString(WriteParams(options));
@@ -228,8 +220,9 @@ absl::StatusOr<std::unique_ptr<WatchStream>> HttpClient::Watch(
       {"allowWatchBookmarks", "true"}});
   const auto read_timeout = std::max(impl_->options().timeout, kMinWatchReadTimeout);
   httplib::Headers headers = {{"Accept", kJson}, {"Accept-Encoding", "identity"}};
-  auto stream = std::make_unique<HttpWatchStream>(impl_->NewConnection(read_timeout),
-                                                  *path + query, std::move(headers));
+  auto stream = std::make_unique<HttpWatchStream>(
+      impl_->pool().NewConnection(read_timeout, /*keep_alive=*/false), *path + query,
+      std::move(headers));
   absl::Status started = stream->Start(impl_->options().timeout);
   if (!started.ok()) return started;
   return stream;

@@ -29,8 +29,9 @@ enum class Method { kGet, kPost, kPut, kPatch, kDelete };
 constexpr char kGroupVersionPrefix[] = "/apis/vigil.io/v1/";
 
 // Idle keep-alive connections are closed after this long; Stop() may wait
-// for one such connection to notice.
-constexpr time_t kKeepAliveSeconds = 5;
+// for one such connection to notice. HttpClient reuses a connection only if
+// it was idle for less (client/connection_pool.h).
+constexpr time_t kKeepAliveSeconds = 2;
 constexpr size_t kKeepAliveRequests = 10000;
 constexpr size_t kMaxBodyBytes = 64 << 20;
 

@@ -2,8 +2,12 @@
 // Registry, errors (with field causes) included.
 #include "client/http_client.h"
 
+#include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
+
+#include "client/connection_pool.h"
 
 #include "api/errors.h"
 #include "gmock/gmock.h"
@@ -187,6 +191,36 @@ TEST_F(HttpClientTest, TablesAndPaths) {
   ASSERT_TRUE(discovery.ok()) << discovery.status();
   EXPECT_EQ((*discovery)["kind"], "APIResourceList");
   EXPECT_TRUE(absl::IsNotFound(client().GetPath("/nope").status()));
+}
+
+TEST_F(HttpClientTest, ConcurrentCallsShareKeptConnections) {
+  ASSERT_TRUE(client().Create(ServiceGroup("a")).ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        if (!client().Get("sg", "a").ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+}
+
+TEST_F(HttpClientTest, PoolReusesAConnectionThatServedACall) {
+  ConnectionPool pool(HttpClientOptions{url_, "", std::chrono::seconds(5)});
+  bool reused = true;
+  std::unique_ptr<httplib::Client> http = pool.Acquire(&reused);
+  EXPECT_FALSE(reused);
+  httplib::Result result = http->Get("/healthz");
+  ASSERT_TRUE(result);
+  pool.Release(std::move(http));
+  http = pool.Acquire(&reused);
+  EXPECT_TRUE(reused);
+  result = http->Get("/healthz");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->body, "ok");
 }
 
 TEST_F(HttpClientTest, UnreachableServerIsUnavailable) {
