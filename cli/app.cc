@@ -1,6 +1,7 @@
 // The vigil command line: flags and subcommands (CLI11), dispatched to the
 // commands in cli/commands.h.
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -111,6 +112,8 @@ int Dispatch(CLI::App& app, Parsed& p, const Streams& io) {
   ctx.http.server = NormalizeServer(p.server);
   ctx.http.timeout = std::chrono::seconds(p.timeout_seconds);
   ctx.concurrency = p.concurrency;
+  const char* user = std::getenv("USER");
+  ctx.user = user != nullptr && *user != '\0' ? user : "";
   p.apply.dry_run = p.apply_dry_run != "none";
   p.del.dry_run = p.delete_dry_run != "none";
   if (app.got_subcommand("apply")) return RunApply(ctx, p.apply);

@@ -43,9 +43,8 @@ const char* ApplyOutcome::Verb() const {
   return "unchanged";
 }
 
-Applier::Applier(client::Client* client, bool dry_run) : client_(client) {
-  write_options_.dry_run = dry_run;
-}
+Applier::Applier(client::Client* client, client::WriteOptions options)
+    : client_(client), write_options_(std::move(options)) {}
 
 ApplyOutcome Applier::Apply(const ManifestObject& manifest,
                             const LiveHint& hint) {

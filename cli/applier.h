@@ -40,7 +40,8 @@ struct ApplyOutcome {
 class Applier {
  public:
   // REQUIRES: client outlives the Applier.
-  Applier(client::Client* client, bool dry_run);
+  // `options` says whether the writes are a dry run and who makes them.
+  Applier(client::Client* client, client::WriteOptions options);
 
   ApplyOutcome Apply(const ManifestObject& manifest, const LiveHint& hint);
 

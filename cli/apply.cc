@@ -104,7 +104,7 @@ int ApplyAll(const Context& ctx, const std::vector<ManifestObject>& objects,
   RunInOrder(
       objects.size(), workers,
       [&](int worker, size_t i) {
-        Applier applier(clients[worker].get(), dry_run);
+        Applier applier(clients[worker].get(), ctx.Writes(dry_run));
         outcomes[i] = applier.Apply(objects[i], HintFor(live, objects[i]));
       },
       [&](size_t i) {
@@ -133,8 +133,7 @@ int Prune(const Context& ctx, const std::vector<ManifestObject>& objects,
     declared.emplace(api::FindKind(m.Kind())->kind, m.Name());
   }
   std::unique_ptr<client::HttpClient> client = ctx.NewClient();
-  client::WriteOptions write;
-  write.dry_run = options.dry_run;
+  const client::WriteOptions write = ctx.Writes(options.dry_run);
   int failures = 0;
   for (const api::KindInfo& kind : api::AllKinds()) {
     absl::StatusOr<client::ObjectList> list =

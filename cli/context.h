@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <ostream>
+#include <string>
 
 #include "cli/cli.h"
 #include "cli/keep_alive_client.h"
@@ -20,6 +21,15 @@ struct Context {
   Streams io;
   // Requests in flight at once for bulk commands (apply, delete -f).
   int concurrency = 16;
+  // Who writes, for the server's audit log ($USER).
+  std::string user;
+
+  client::WriteOptions Writes(bool dry_run) const {
+    client::WriteOptions options;
+    options.dry_run = dry_run;
+    options.user = user;
+    return options;
+  }
 
   std::ostream& out() const { return *io.out; }
   std::ostream& err() const { return *io.err; }

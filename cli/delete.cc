@@ -24,8 +24,7 @@ int DeleteAll(const Context& ctx, const std::vector<ObjectRef>& targets,
                                                 static_cast<int>(targets.size())));
   std::vector<std::unique_ptr<client::Client>> clients;
   for (int i = 0; i < workers; ++i) clients.push_back(ctx.NewWorkerClient());
-  client::WriteOptions write;
-  write.dry_run = options.dry_run;
+  const client::WriteOptions write = ctx.Writes(options.dry_run);
   std::vector<absl::Status> results(targets.size());
   int failures = 0;
   RunInOrder(

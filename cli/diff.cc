@@ -40,7 +40,8 @@ std::string FileName(const ManifestObject& m) {
                       m.Kind(), ".", m.Name());
 }
 
-DiffResult DiffOne(client::Client& client, const ManifestObject& m) {
+DiffResult DiffOne(client::Client& client, const ManifestObject& m,
+                   const client::WriteOptions& dry_run) {
   DiffResult result;
   const api::KindInfo* kind = api::FindKind(m.Kind());
   LiveHint hint;
@@ -52,7 +53,7 @@ DiffResult DiffOne(client::Client& client, const ManifestObject& m) {
     result.status = live.status();
     return result;
   }
-  ApplyOutcome outcome = Applier(&client, /*dry_run=*/true).Apply(m, hint);
+  ApplyOutcome outcome = Applier(&client, dry_run).Apply(m, hint);
   if (!outcome.status.ok()) {
     result.status = outcome.status;
     return result;
@@ -85,7 +86,9 @@ int RunDiff(const Context& ctx, const DiffOptions& options) {
   bool different = false, failed = false;
   RunInOrder(
       set.objects.size(), workers,
-      [&](int worker, size_t i) { results[i] = DiffOne(*clients[worker], set.objects[i]); },
+      [&](int worker, size_t i) {
+        results[i] = DiffOne(*clients[worker], set.objects[i], ctx.Writes(true));
+      },
       [&](size_t i) {
         if (!results[i].status.ok()) {
           ctx.err() << FormatServerError(results[i].status,
