@@ -188,6 +188,7 @@ int RunApply(const Context& ctx, const ApplyOptions& options) {
     ctx.err() << "error: " << s.message() << "\n";
     return 1;
   }
+  if (!ctx.CheckReachable()) return 1;
   int failures = ApplyAll(ctx, set.objects, options.dry_run);
   if (options.prune) {
     if (failures > 0) {

@@ -35,6 +35,17 @@ struct Context {
   std::ostream& err() const { return *io.err; }
   bool Stopped() const { return io.stop != nullptr && io.stop->load(); }
 
+  // Ok if the server answers; else prints why not (and how to point vigil
+  // at another server) and returns false. Bulk commands call it once before
+  // fanning out, so that a stopped server costs one message, not thousands.
+  bool CheckReachable() const {
+    absl::StatusOr<api::Json> version = NewClient()->GetPath("/version");
+    if (version.ok() || !absl::IsUnavailable(version.status())) return true;
+    err() << "error: " << version.status().message()
+          << " (is vigild running? set --server or VIGIL_SERVER)\n";
+    return false;
+  }
+
   // A client for single requests, tables and watches.
   std::unique_ptr<client::HttpClient> NewClient() const {
     return std::make_unique<client::HttpClient>(http);

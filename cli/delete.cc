@@ -115,6 +115,7 @@ int RunDelete(const Context& ctx, const DeleteOptions& options) {
               << "\n";
     return 1;
   }
+  if (!options.files.empty() && !ctx.CheckReachable()) return 1;
   if (targets.empty()) {
     ctx.err() << "No resources found\n";
     return 0;

@@ -78,6 +78,7 @@ int RunDiff(const Context& ctx, const DiffOptions& options) {
     for (const std::string& problem : set.problems) ctx.err() << problem << "\n";
     return kExitError;
   }
+  if (!ctx.CheckReachable()) return kExitError;
   const int workers = std::max(
       1, std::min<int>(ctx.concurrency, static_cast<int>(set.objects.size())));
   std::vector<std::unique_ptr<client::Client>> clients;

@@ -170,7 +170,12 @@ TEST_F(CliTest, ApplyReportsServerErrorsAndExitsNonZero) {
   server_->Stop();
   CliResult result = Vigil({"apply", "-f", ManifestDir()});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_THAT(result.err, HasSubstr("sg.yaml: document 1 (ServiceGroup/web)"));
+  EXPECT_THAT(result.err, HasSubstr("cannot reach the Vigil server at " + url()));
+  EXPECT_THAT(result.err, HasSubstr("is vigild running?"));
+  // Validation needs no server: problems are reported even when it is down.
+  Write("bad.yaml", GroupYaml("db", "3N"));
+  CliResult invalid = Vigil({"apply", "-f", ManifestDir()});
+  EXPECT_THAT(invalid.err, HasSubstr("bad.yaml: document 1 (ServiceGroup/db)"));
 }
 
 TEST_F(CliTest, RepositoryManifestsValidateAndApply) {
