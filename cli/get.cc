@@ -119,13 +119,13 @@ int PrintObjects(const Context& ctx, client::HttpClient& client,
     }
     listed->push_back(std::move(entry));
   }
-  if (!req.options.watch_only) {
-    if (items.empty() && req.refs.empty() && req.options.output == "name") {
-      ctx.err() << "No resources found\n";
-    } else if (!items.empty() || req.options.output != "name") {
-      ctx.out() << RenderObjects(req, std::move(items));
-    }
+  if (req.options.watch_only) return failures;
+  if (items.empty() && !req.refs.empty()) return failures;  // errors said why
+  if (items.empty() && req.options.output == "name") {
+    if (failures == 0) ctx.err() << "No resources found\n";
+    return failures;
   }
+  ctx.out() << RenderObjects(req, std::move(items));
   return failures;
 }
 
