@@ -115,19 +115,19 @@ TEST_F(VigildTest, AcknowledgedWritesSurviveKill9WithTheirResourceVersions) {
   RunResult applied = Vigil(d, {"apply", "-f", RepoDir() + "/manifests/demo"});
   ASSERT_EQ(applied.exit_code, 0) << applied.output;
   EXPECT_THAT(applied.output, HasSubstr("servicegroup.vigil.io/web created"));
+  std::map<std::string, std::string> before = Versions(d);
   // One more acknowledged write, then kill -9 at once.
   client::HttpClient http(Options(d.url));
   auto patched = http.Patch("ServiceGroup", "web",
                             Json::parse(R"({"metadata":{"labels":{"last":"write"}}})"));
   ASSERT_TRUE(patched.ok()) << patched.status();
-  std::map<std::string, std::string> before = Versions(d);
   d.process->Signal(SIGKILL);
+  before["ServiceGroup/web"] = api::ResourceVersionOf(*patched);
   EXPECT_EQ(d.process->Wait(), 128 + SIGKILL);
 
   Daemon again = StartDaemon(DataDir());
   ASSERT_FALSE(again.url.empty()) << again.process->Output();
   EXPECT_EQ(Versions(again), before);
-  EXPECT_EQ(before["ServiceGroup/web"], api::ResourceVersionOf(*patched));
   RunResult reapplied = Vigil(again, {"apply", "-f", RepoDir() + "/manifests/demo"});
   EXPECT_EQ(reapplied.exit_code, 0) << reapplied.output;
   EXPECT_THAT(reapplied.output, HasSubstr("servicegroup.vigil.io/web unchanged"));
