@@ -234,7 +234,12 @@ void ReportDeliveries(std::vector<std::unique_ptr<Watcher>>& watchers,
       from_ack.push_back(std::max<int64_t>(0, ns - times.ack_ns[revision]) / 1e6);
     }
   }
+  std::vector<double> writes;
+  for (size_t rv = 0; rv < times.start_ns.size(); ++rv) {
+    if (times.ack_ns[rv] > 0) writes.push_back((times.ack_ns[rv] - times.start_ns[rv]) / 1e6);
+  }
   std::printf("deliveries: %zu (missing %zu)\n", from_start.size(), missing);
+  Report("write (HTTP create, synced)", writes);
   Report("write start -> delivery", from_start);
   Report("acknowledged -> delivery", from_ack);
 }
