@@ -40,20 +40,17 @@ if curl -sf "$server/readyz" >/dev/null 2>&1; then
 else
   mkdir -p "$(dirname "$data_dir")"
   echo "==> starting vigild (data dir $data_dir, listening on ${server#http://}, node local)"
-  # The demo's units run on Node "local"; name this node accordingly.
-  if $background; then
-    nohup "$build/bin/vigild" --data-dir "$data_dir" --node local \
-      >.vigil/vigild.log 2>&1 &
-  else
-    "$build/bin/vigild" --data-dir "$data_dir" --node local &
-  fi
+  # The demo's units run on Node "local"; name this node accordingly. Its
+  # log goes to a file so that the output below stays readable.
+  nohup "$build/bin/vigild" --data-dir "$data_dir" --node local \
+    >.vigil/vigild.log 2>&1 &
   vigild_pid=$!
   echo "$vigild_pid" >.vigil/vigild.pid
   for _ in $(seq 1 300); do
     curl -sf "$server/readyz" >/dev/null 2>&1 && break
     if ! kill -0 "$vigild_pid" 2>/dev/null; then
-      echo "run.sh: vigild exited during start-up" >&2
-      $background && cat .vigil/vigild.log >&2
+      echo "run.sh: vigild exited during start-up:" >&2
+      cat .vigil/vigild.log >&2
       exit 1
     fi
     sleep 0.1
@@ -81,6 +78,12 @@ if $background; then
   exit 0
 fi
 echo "  stop:     Ctrl-C"
+echo
+echo "==> vigild log (.vigil/vigild.log)"
+tail -n 3 -f .vigil/vigild.log &
+tail_pid=$!
 trap 'kill -TERM "$vigild_pid" 2>/dev/null || true' INT TERM
 wait "$vigild_pid" || true
 wait "$vigild_pid" 2>/dev/null || true
+sleep 0.2  # let tail print vigild's last lines
+kill "$tail_pid" 2>/dev/null || true
