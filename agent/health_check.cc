@@ -176,15 +176,23 @@ HealthChecker::HealthChecker(std::unique_ptr<Probe> probe, HealthCheckSettings s
 HealthChecker::~HealthChecker() { Stop(); }
 
 void HealthChecker::Start(bool wait_for_pass) {
-  thread_ = std::thread([this, wait_for_pass] { Run(wait_for_pass); });
+  finished_ = false;
+  thread_ = std::thread([this, wait_for_pass] {
+    Run(wait_for_pass);
+    finished_ = true;
+  });
 }
 
-void HealthChecker::Stop() {
+void HealthChecker::RequestStop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
+}
+
+void HealthChecker::Stop() {
+  RequestStop();
   if (thread_.joinable()) thread_.join();
 }
 

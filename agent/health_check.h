@@ -12,6 +12,7 @@
 #ifndef VIGIL_AGENT_HEALTH_CHECK_H_
 #define VIGIL_AGENT_HEALTH_CHECK_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -77,6 +78,11 @@ class HealthChecker {
   // Stops probing; no callback starts after it returns.
   // REQUIRES: not called from a callback.
   void Stop();
+  // Asks the thread to stop without waiting (a probe in flight may take up
+  // to its timeout); callbacks may still start until Finished().
+  void RequestStop();
+  // True once the probing thread has ended (or never started).
+  bool Finished() const { return finished_.load(); }
 
  private:
   void Run(bool wait_for_pass);
@@ -89,6 +95,7 @@ class HealthChecker {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;  // GUARDED_BY(mu_)
+  std::atomic<bool> finished_{true};
   std::thread thread_;
 };
 
