@@ -57,8 +57,8 @@ struct AssignmentControllerOptions {
   std::string user = "assignment-controller";  // written into audit lines
 };
 
-// Counters since Start. CPU times are the worker thread's (getrusage
-// RUSAGE_THREAD): `decide` covers snapshot + core + status building,
+// Counters since Start. CPU times are the worker thread's (user + system,
+// CLOCK_THREAD_CPUTIME_ID): `decide` covers snapshot + core + status building,
 // `total` the whole reconcile including the writes.
 struct AssignmentControllerStats {
   int64_t reconciles = 0;        // keys processed
