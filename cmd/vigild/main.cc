@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "api/object.h"
+#include "controllers/assignment_controller.h"
 #include "server/api_server.h"
 #include "server/kubeconfig.h"
 #include "server/registry.h"
@@ -171,7 +172,14 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
   const fs::path kubeconfig = data_dir / "kubeconfig";
   absl::Status status = vigil::server::WriteKubeconfig(kubeconfig.string(), url);
   if (status.ok()) status = RegisterNode(registry, flags.node);
-  std::vector<Component> components;  // controllers and agent: later issues
+  vigil::controllers::AssignmentControllerOptions assignment_options;
+  assignment_options.log = [](const std::string& line) {
+    Log("assignment controller: " + line);
+  };
+  vigil::controllers::AssignmentController assignments(&registry, assignment_options);
+  std::vector<Component> components = {
+      {"assignment controller", [&] { return assignments.Start(); },
+       [&] { assignments.Stop(); }}};  // the node agent: a later issue
   size_t started = 0;
   if (status.ok()) status = StartComponents(components, &started);
   if (!status.ok()) {
