@@ -175,6 +175,11 @@ class LibvirtHypervisorImpl : public LibvirtHypervisor {
   absl::Status StartDomain(std::string_view name) override {
     absl::StatusOr<DomainRef> domain = Lookup(name);
     if (!domain.ok()) return domain.status();
+    // Checked here because drivers differ in how they report it.
+    if (virDomainIsActive(domain->get()) == 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("start domain ", std::string(name), ": already running"));
+    }
     if (virDomainCreate(domain->get()) < 0) {
       return StatusFromLibvirt(absl::StrCat("start domain ", std::string(name)));
     }
@@ -263,6 +268,11 @@ class LibvirtHypervisorImpl : public LibvirtHypervisor {
     DomainRef domain(virDomainLookupByName(conn->get(), text.c_str()));
     if (!domain) return StatusFromLibvirt(absl::StrCat("domain ", std::string(name)));
     return domain;
+  }
+
+  uint64_t EventsSeen() {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    return shared_->events_seen;
   }
 
   absl::Status Connect();
@@ -357,6 +367,7 @@ absl::Status LibvirtHypervisorImpl::ShutdownDomain(
   // Wake on every lifecycle event, and re-check at least every 100 ms in
   // case the stop event was missed (e.g. across a reconnection).
   for (;;) {
+    uint64_t seen = EventsSeen();
     int active = virDomainIsActive(domain->get());
     if (active == 0) return absl::OkStatus();
     if (active < 0) return StatusFromLibvirt(absl::StrCat("domain ", std::string(name)));
@@ -367,7 +378,6 @@ absl::Status LibvirtHypervisorImpl::ShutdownDomain(
           " ms after the shutdown request"));
     }
     std::unique_lock<std::mutex> lock(shared_->mu);
-    uint64_t seen = shared_->events_seen;
     shared_->cv.wait_for(
         lock, std::min<Clock::TimePoint::duration>(deadline - now,
                                                    std::chrono::milliseconds(100)),
