@@ -1,5 +1,6 @@
 // LibvirtHypervisor against libvirt's in-process test:/// driver: real
 // libvirt, real events, no daemon.
+#include <libvirt/libvirt.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -119,6 +120,28 @@ TEST_F(LibvirtHypervisorTest, GracefulShutdownStopsTheDomain) {
   EXPECT_EQ(state->reason, "shutdown");
   // Shutting down a domain that is already off succeeds at once.
   EXPECT_TRUE(hypervisor_->ShutdownDomain(name, milliseconds(0)).ok());
+  ASSERT_TRUE(hypervisor_->UndefineDomain(name).ok());
+}
+
+TEST_F(LibvirtHypervisorTest, SuspendFromOutsideIsReportedAsPaused) {
+  std::string name = Define("suspend");
+  EventRecorder recorder(hypervisor_.get());
+  ASSERT_TRUE(hypervisor_->StartDomain(name).ok());
+  // Another client (like `virsh suspend`) on the same test:///default state.
+  virConnectPtr outside = virConnectOpen("test:///default");
+  ASSERT_NE(outside, nullptr);
+  virDomainPtr domain = virDomainLookupByName(outside, name.c_str());
+  ASSERT_NE(domain, nullptr);
+  ASSERT_EQ(virDomainSuspend(domain), 0);
+  EXPECT_TRUE(recorder.WaitFor(LifecycleEventKind::kPaused, name));
+  auto state = hypervisor_->GetState(name);
+  EXPECT_EQ(state->state, DomainState::kPaused);
+  EXPECT_EQ(state->reason, "user");
+  ASSERT_EQ(virDomainResume(domain), 0);
+  EXPECT_TRUE(recorder.WaitFor(LifecycleEventKind::kResumed, name));
+  virDomainFree(domain);
+  virConnectClose(outside);
+  ASSERT_TRUE(hypervisor_->DestroyDomain(name).ok());
   ASSERT_TRUE(hypervisor_->UndefineDomain(name).ok());
 }
 
