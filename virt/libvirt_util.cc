@@ -98,7 +98,12 @@ absl::Status StatusFromLibvirt(std::string_view what) {
   if (error == nullptr || error->code == VIR_ERR_OK) {
     return absl::InternalError(absl::StrCat(std::string(what), ": unknown libvirt error"));
   }
-  absl::Status status(CodeForLibvirtError(error->code),
+  // Transport failures (keepalive timeout, closed socket) come from the RPC
+  // layer, often as "internal error": the hypervisor is unreachable.
+  absl::StatusCode code = error->domain == VIR_FROM_RPC
+                              ? absl::StatusCode::kUnavailable
+                              : CodeForLibvirtError(error->code);
+  absl::Status status(code,
                       absl::StrCat(std::string(what), ": ",
                                    error->message ? error->message : "no message"));
   virResetLastError();

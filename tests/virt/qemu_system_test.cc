@@ -120,5 +120,38 @@ TEST_F(QemuSystemTest, LostConnectionIsReopened) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_F(QemuSystemTest, HungDaemonIsDetectedByKeepalive) {
+  std::string proxy_path = std::filesystem::temp_directory_path() /
+                           ("vigil-libvirt-hung-" + std::to_string(getpid()));
+  UnixProxy proxy(proxy_path, kDaemonSocket);
+  ASSERT_TRUE(proxy.ok());
+  LibvirtOptions options;
+  options.keepalive_interval_seconds = 1;
+  options.keepalive_count = 1;
+  options.reconnect_initial = milliseconds(10);
+  auto opened = LibvirtHypervisor::Open(
+      "qemu+unix:///system?socket=" + proxy_path, options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  LibvirtHypervisor& hypervisor = **opened;
+  ASSERT_TRUE(hypervisor.IsAlive());
+  EventRecorder recorder(&hypervisor);
+
+  proxy.FreezeExisting();
+  Steady::time_point frozen = Steady::now();
+  absl::Status status = hypervisor.LookupDomain("no-such-domain");
+  double blocked = Millis(Steady::now() - frozen);
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_LT(blocked, 5000);
+  std::printf("call on a hung daemon failed after %.0f ms: %s\n", blocked,
+              status.ToString().c_str());
+  ASSERT_TRUE(recorder.WaitFor(LifecycleEventKind::kConnectionLost, ""));
+  auto restored = recorder.WaitFor(LifecycleEventKind::kConnectionRestored, "");
+  ASSERT_TRUE(restored.has_value());
+  std::printf("hung daemon -> connection re-opened: %.0f ms\n",
+              Millis(restored->received - frozen));
+  EXPECT_EQ(hypervisor.LookupDomain("no-such-domain").code(),
+            absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace vigil::virt

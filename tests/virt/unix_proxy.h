@@ -40,6 +40,13 @@ class UnixProxy {
   }
   bool ok() const { return listener_ >= 0; }
 
+  // Stops forwarding on the connections accepted so far (a hung daemon, as
+  // their clients see it); later connections are forwarded normally.
+  void FreezeExisting() {
+    std::lock_guard<std::mutex> lock(mu_);
+    frozen_below_ = static_cast<int>(pumps_.size());
+  }
+
   // Shuts down every forwarded connection in both directions.
   void DropAll() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -87,16 +94,23 @@ class UnixProxy {
       }
       std::lock_guard<std::mutex> lock(mu_);
       fds_.insert(fds_.end(), {client, server});
-      pumps_.emplace_back([client, server] { Pump(client, server); });
+      int index = static_cast<int>(pumps_.size());
+      pumps_.emplace_back([=, this] { Pump(client, server, index); });
     }
   }
 
-  // Copies bytes both ways until either side closes.
-  static void Pump(int a, int b) {
+  // Copies bytes both ways until either side closes or the proxy stops.
+  void Pump(int a, int b, int index) {
     pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
     char buffer[65536];
-    for (;;) {
-      if (poll(fds, 2, -1) < 0) break;
+    while (!stopping_) {
+      if (index < frozen_below_) {
+        usleep(10000);
+        continue;
+      }
+      int ready = poll(fds, 2, 20);
+      if (ready < 0) break;
+      if (ready == 0) continue;
       bool done = false;
       for (int i = 0; i < 2 && !done; ++i) {
         if (fds[i].revents == 0) continue;
@@ -113,6 +127,7 @@ class UnixProxy {
   const std::string upstream_;
   int listener_ = -1;
   std::atomic<bool> stopping_{false};
+  std::atomic<int> frozen_below_{0};
   std::thread acceptor_;
   std::mutex mu_;
   std::vector<int> fds_;
