@@ -25,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,9 @@ struct RunnerState {
   std::string start_time;     // RFC 3339 (ms), when pid was started
   int64_t restart_count = 0;
   api::Failure last_failure;  // empty reason: none
+  // The recovery the component itself asked for with its last failure
+  // (saAware error reports); none: the component's spec decides.
+  std::optional<api::RecoveryAction> recommended_recovery;
   // The Ready condition: false with a reason while it cannot serve
   // (CommandNotFound, ExitedAtStart, InstantiateTimeout, Unhealthy, ...).
   bool ready = false;
@@ -94,6 +98,8 @@ class ComponentRunner {
  public:
   virtual ~ComponentRunner() = default;
 
+  // A changed spec (same kind); applies from the next instantiation on.
+  virtual void UpdateSpec(const api::ComponentSpec& spec) = 0;
   // The CSIs the component should hold now (empty: none).
   virtual void SetAssignments(std::vector<CsiAssignment> csis) = 0;
   // False: the unit must not run (disabled, locked for instantiation, being

@@ -40,8 +40,9 @@ class ExecRunner : public ComponentRunner {
   // Stops monitoring; a process still running is left alone (see Detach).
   ~ExecRunner() override;
 
-  // A new spec applies from the next instantiation on.
-  void SetSpec(api::ExecSpec spec) { spec_ = std::move(spec); }
+  void UpdateSpec(const api::ComponentSpec& spec) override {
+    if (spec.exec.has_value()) spec_ = *spec.exec;
+  }
 
   void SetAssignments(std::vector<CsiAssignment> csis) override;
   void SetEnabled(bool enabled) override;

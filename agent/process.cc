@@ -48,7 +48,7 @@ class SpawnSetup {
   // dispositions (vigild blocks SIGTERM/SIGINT in its threads; children
   // must not inherit that), stdin from /dev/null, output to the log,
   // no inherited descriptors beyond 0-2.
-  void Configure(const SpawnOptions& options) {
+  void Configure(int output_fd, const std::string& working_dir) {
     sigset_t empty, defaults;
     sigemptyset(&empty);
     sigemptyset(&defaults);
@@ -60,20 +60,17 @@ class SpawnSetup {
     posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
                                          POSIX_SPAWN_SETSIGDEF);
     posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
-    const std::string& out = options.log_path.empty() ? kDevNull : options.log_path;
-    posix_spawn_file_actions_addopen(&actions_, 1, out.c_str(),
-                                     O_WRONLY | O_APPEND | O_CREAT, 0644);
-    posix_spawn_file_actions_adddup2(&actions_, 1, 2);
+    posix_spawn_file_actions_adddup2(&actions_, output_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions_, output_fd, 2);
     posix_spawn_file_actions_addclosefrom_np(&actions_, 3);
-    if (!options.working_dir.empty()) {
-      posix_spawn_file_actions_addchdir_np(&actions_, options.working_dir.c_str());
+    if (!working_dir.empty()) {
+      posix_spawn_file_actions_addchdir_np(&actions_, working_dir.c_str());
     }
   }
   posix_spawn_file_actions_t* actions() { return &actions_; }
   posix_spawnattr_t* attr() { return &attr_; }
 
  private:
-  inline static const std::string kDevNull = "/dev/null";
   posix_spawn_file_actions_t actions_;
   posix_spawnattr_t attr_;
 };
@@ -91,9 +88,7 @@ absl::Status SpawnError(int error, const SpawnOptions& options) {
     return absl::NotFoundError(absl::StrCat("cannot execute \"", program, "\": ",
                                             ErrnoText(error)));
   }
-  return absl::InternalError(absl::StrCat(
-      "cannot start \"", program, "\" (log ", options.log_path, ", working dir \"",
-      options.working_dir, "\"): ", ErrnoText(error)));
+  return absl::InternalError(absl::StrCat("cannot start \"", program, "\": ", ErrnoText(error)));
 }
 
 // Reads the state (field 3) and process group (field 5) of a /proc entry.
@@ -195,8 +190,15 @@ absl::StatusOr<std::unique_ptr<Process>> PosixSpawner::Spawn(const SpawnOptions&
     return absl::FailedPreconditionError(absl::StrCat(
         "working directory \"", options.working_dir, "\": ", ErrnoText(errno)));
   }
+  // The log is opened here, not in the child, so that a failure to open it
+  // is not mistaken for a missing program.
+  const std::string& out = options.log_path.empty() ? "/dev/null" : options.log_path;
+  const int output_fd = open(out.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (output_fd < 0) {
+    return absl::InternalError(absl::StrCat("cannot open log ", out, ": ", ErrnoText(errno)));
+  }
   SpawnSetup setup;
-  setup.Configure(options);
+  setup.Configure(output_fd, options.working_dir);
   std::vector<std::string> env_strings;
   for (const auto& [key, value] : options.env) env_strings.push_back(key + "=" + value);
   std::vector<char*> argv = CStrings(options.argv);
@@ -204,6 +206,7 @@ absl::StatusOr<std::unique_ptr<Process>> PosixSpawner::Spawn(const SpawnOptions&
   pid_t pid = 0;
   int rc = posix_spawnp(&pid, argv[0], setup.actions(), setup.attr(), argv.data(),
                         envp.data());
+  close(output_fd);
   if (rc != 0) return SpawnError(rc, options);
   // A child cannot be reaped behind our back, so its PID is still ours here.
   int pidfd = PidfdOpen(pid);

@@ -1,0 +1,209 @@
+#include "agent/node_agent.h"
+
+#include <filesystem>
+#include <future>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "agent/local_api.h"
+#include "agent/node_agent_internal.h"
+
+namespace vigil::agent {
+
+using api::Json;
+
+std::string ComponentKind(const api::ComponentSpec& spec) {
+  if (spec.exec.has_value()) return "exec";
+  if (spec.sa_aware.has_value()) return "saAware";
+  if (spec.virtual_machine.has_value()) return "virtualMachine";
+  return "";
+}
+
+NodeAgent::NodeAgent(client::Client* client, NodeAgentOptions options)
+    : client_(client),
+      options_(std::move(options)),
+      node_informer_(client, "Node"),
+      group_informer_(client, "ServiceGroup"),
+      unit_informer_(client, "ServiceUnit"),
+      component_informer_(client, "Component"),
+      instance_informer_(client, "ServiceInstance"),
+      operation_informer_(client, "Operation"),
+      writer_([this](const std::string& line) { Log(line); }) {
+  if (options_.user.empty()) options_.user = "agent/" + options_.node;
+}
+
+NodeAgent::~NodeAgent() { Stop(); }
+
+std::string NodeAgent::state_path() const {
+  return options_.data_dir + "/agent/" + options_.node + ".json";
+}
+
+void NodeAgent::Log(const std::string& line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::cerr << "agent " << options_.node << ": " << line << std::endl;
+  }
+}
+
+std::string NodeAgent::Now() const { return FormatTime(std::chrono::system_clock::now()); }
+
+// Creates this node's Node object unless it exists (a remote agent's node
+// may not be declared yet).
+static absl::Status RegisterNode(client::Client* client, const std::string& node,
+                                 const std::string& user) {
+  Json obj = {{"apiVersion", std::string(api::kApiVersion)},
+              {"kind", "Node"},
+              {"metadata", {{"name", node}}},
+              {"spec", Json::object()}};
+  absl::StatusOr<Json> created = client->Create(obj, {.dry_run = false, .user = user});
+  if (created.ok() || absl::IsAlreadyExists(created.status())) return absl::OkStatus();
+  return created.status();
+}
+
+absl::Status NodeAgent::Start() {
+  if (options_.node.empty() || options_.data_dir.empty()) {
+    return absl::InvalidArgumentError("the node agent needs a node name and a data dir");
+  }
+  std::error_code error;
+  std::filesystem::create_directories(log_dir(), error);
+  if (error) {
+    return absl::InternalError("cannot create " + log_dir() + ": " + error.message());
+  }
+  if (absl::Status s = RegisterNode(client_, options_.node, options_.user); !s.ok()) {
+    return absl::Status(s.code(), "registering node: " + std::string(s.message()));
+  }
+  absl::StatusOr<AdoptionRecords> records = LoadAdoptionRecords(state_path());
+  if (!records.ok()) Log(std::string(records.status().message()) + "; adopting nothing");
+  adoption_ = records.value_or(AdoptionRecords{});
+  saved_records_ = adoption_;
+  if (absl::Status s = monitor_.Start(); !s.ok()) return s;
+  AddInformerHandlers();
+  controllers::Informer* informers[] = {&node_informer_, &group_informer_, &unit_informer_,
+                                        &component_informer_, &instance_informer_,
+                                        &operation_informer_};
+  for (controllers::Informer* informer : informers) informer->Start();
+  for (controllers::Informer* informer : informers) {
+    if (!informer->WaitForSync(options_.sync_timeout)) {
+      Stop();
+      return absl::DeadlineExceededError("informer for " + informer->kind() + " did not sync");
+    }
+  }
+  writer_.Start();
+  loop_.Start();
+  started_ = true;
+  if (absl::Status s = StartLocalApi(); !s.ok()) {
+    Stop();
+    return s;
+  }
+  loop_.RunSync([this] {
+    Reconcile();
+    AdoptOrphans();
+    Heartbeat();
+  });
+  Log(absl::StrCat("started (", components_by_name_.size(), " components, data dir ",
+                   options_.data_dir, ")"));
+  return absl::OkStatus();
+}
+
+void NodeAgent::Stop() {
+  controllers::Informer* informers[] = {&node_informer_, &group_informer_, &unit_informer_,
+                                        &component_informer_, &instance_informer_,
+                                        &operation_informer_};
+  for (controllers::Informer* informer : informers) informer->Stop();
+  StopLocalApi();
+  if (started_) {
+    loop_.RunSync([this] {
+      SaveAdoption();
+      for (auto& [name, entry] : components_by_name_) entry->runner->Detach();
+      components_by_name_.clear();
+    });
+  }
+  loop_.Stop();
+  monitor_.Stop();
+  writer_.Stop();
+  started_ = false;
+}
+
+bool NodeAgent::StopAllComponents(std::chrono::milliseconds timeout) {
+  loop_.RunSync([this] {
+    for (auto& [name, entry] : components_by_name_) entry->runner->SetEnabled(false);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    bool stopped = true;
+    loop_.RunSync([&] {
+      for (auto& [name, entry] : components_by_name_) stopped &= entry->runner->Stopped();
+      if (stopped) SaveAdoption();
+    });
+    if (stopped) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void NodeAgent::AddInformerHandlers() {
+  auto changed = [this](const controllers::ObjectPtr&, const controllers::ObjectPtr&) {
+    ScheduleReconcile();
+  };
+  for (controllers::Informer* informer : {&node_informer_, &group_informer_, &unit_informer_,
+                                          &component_informer_, &instance_informer_,
+                                          &operation_informer_}) {
+    informer->AddHandler(changed);
+  }
+}
+
+// Coalesces bursts of events into one reconcile on the loop.
+void NodeAgent::ScheduleReconcile() {
+  if (reconcile_pending_.exchange(true)) return;
+  loop_.Post([this] {
+    reconcile_pending_ = false;
+    Reconcile();
+  });
+}
+
+void NodeAgent::ScheduleStatus() {
+  if (status_pending_.exchange(true)) return;
+  loop_.Post([this] {
+    status_pending_ = false;
+    WriteStatuses();
+  });
+}
+
+NodeView NodeAgent::ReadView() const {
+  NodeViewSources sources{.nodes = node_informer_.List(),
+                          .groups = group_informer_.List(),
+                          .units = unit_informer_.List(),
+                          .components = component_informer_.List(),
+                          .instances = instance_informer_.List(),
+                          .operations = operation_informer_.List()};
+  return ReadNodeView(options_.node, sources);
+}
+
+void NodeAgent::Reconcile() {
+  view_ = ReadView();
+  for (const auto& [name, unit] : view_.units) {
+    auto [it, added] = unit_states_.try_emplace(name);
+    if (!added) continue;
+    it->second = std::make_unique<UnitState>();
+    // Keep what an earlier agent reported, so probation does not restart.
+    it->second->in_service_since = unit.status.in_service_since;
+    it->second->in_service = unit.status.readiness_state == api::ReadinessState::kInService;
+    it->second->reached = unit.status.ha_states;
+    it->second->restart_count = unit.status.restart_count;
+    it->second->last_failure = unit.status.last_failure;
+    if (controllers::ObjectPtr obj = unit_informer_.Get(name); obj && obj->contains("status")) {
+      it->second->last_status = (*obj)["status"];
+    }
+  }
+  std::erase_if(unit_states_, [&](const auto& entry) { return !view_.units.contains(entry.first); });
+  EnsureRunners();
+  ApplyDesired();
+  HandleOperations();
+  MaybeRepair();
+  RetireRemovedRunners();
+  WriteStatuses();
+  SaveAdoption();
+}
+
+}  // namespace vigil::agent
