@@ -61,26 +61,26 @@ struct DomainStatus {
 // What a lifecycle event means for availability management.
 enum class LifecycleEventKind {
   kStarted,
-  kStoppedFailed,   // qemu failed (e.g. killed, failed to start)
-  kCrashed,         // the guest crashed
-  kShutdown,        // the guest shut itself down, or a graceful shutdown ended
-  kDestroyed,       // destroyed (e.g. `virsh destroy`)
-  kStopped,         // stopped for another reason (migration, saved, ...)
-  kPausedIoError,   // paused on an I/O error: a failure, not healthy
-  kPaused,          // paused for another reason (e.g. `virsh suspend`)
+  kStoppedFailed,  // qemu failed (e.g. killed, failed to start)
+  kCrashed,        // the guest crashed
+  kShutdown,       // the guest shut itself down, or a graceful shutdown ended
+  kDestroyed,      // destroyed (e.g. `virsh destroy`)
+  kStopped,        // stopped for another reason (migration, saved, ...)
+  kPausedIoError,  // paused on an I/O error: a failure, not healthy
+  kPaused,         // paused for another reason (e.g. `virsh suspend`)
   kResumed,
-  kConnectionLost,  // domain empty: the hypervisor connection dropped
+  kConnectionLost,      // domain empty: the hypervisor connection dropped
   kConnectionRestored,  // domain empty: re-connected; re-read all state
-  kOther,           // any other libvirt event (defined, undefined, ...)
+  kOther,               // any other libvirt event (defined, undefined, ...)
 };
 
 std::string_view LifecycleEventKindName(LifecycleEventKind kind);
 
 struct LifecycleEvent {
   LifecycleEventKind kind = LifecycleEventKind::kOther;
-  std::string domain;  // empty for connection events
-  int libvirt_event = -1;   // virDomainEventType, -1 for connection events
-  int libvirt_detail = -1;  // its detail code
+  std::string domain;         // empty for connection events
+  int libvirt_event = -1;     // virDomainEventType, -1 for connection events
+  int libvirt_detail = -1;    // its detail code
   Clock::TimePoint received;  // when the event reached this process
 };
 

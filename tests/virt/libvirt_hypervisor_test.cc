@@ -18,8 +18,8 @@
 namespace vigil::virt {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
+using ::testing::HasSubstr;
 
 // A persistent test-driver domain XML with a name unique to this process.
 std::string TestDomainXml(const std::string& name) {
@@ -29,7 +29,8 @@ std::string TestDomainXml(const std::string& name) {
 
 std::string UniqueName(const std::string& base) {
   static std::atomic<int> counter{0};
-  return base + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+  return base + "-" + std::to_string(getpid()) + "-" +
+         std::to_string(++counter);
 }
 
 class LibvirtHypervisorTest : public ::testing::Test {
@@ -82,7 +83,8 @@ TEST_F(LibvirtHypervisorTest, DefineStartDestroyUndefine) {
   EXPECT_EQ(state->reason, "destroyed");
 
   ASSERT_TRUE(hypervisor_->UndefineDomain(name).ok());
-  EXPECT_EQ(hypervisor_->LookupDomain(name).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(hypervisor_->LookupDomain(name).code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(LibvirtHypervisorTest, TheDefaultDomainRuns) {
@@ -152,7 +154,8 @@ TEST_F(LibvirtHypervisorTest, TransientDomainVanishesWhenDestroyed) {
   EXPECT_EQ(*created, name);
   EXPECT_EQ(hypervisor_->GetState(name)->state, DomainState::kRunning);
   ASSERT_TRUE(hypervisor_->DestroyDomain(name).ok());
-  EXPECT_EQ(hypervisor_->LookupDomain(name).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(hypervisor_->LookupDomain(name).code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(LibvirtHypervisorTest, UnknownDomainIsNotFoundEverywhere) {

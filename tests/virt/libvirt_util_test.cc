@@ -66,7 +66,8 @@ TEST(DomainStatusFromLibvirtTest, UnknownNumbersAreUnknown) {
 }
 
 TEST(CodeForLibvirtErrorTest, MapsTheMeaningfulOnes) {
-  EXPECT_EQ(CodeForLibvirtError(VIR_ERR_NO_DOMAIN), absl::StatusCode::kNotFound);
+  EXPECT_EQ(CodeForLibvirtError(VIR_ERR_NO_DOMAIN),
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(CodeForLibvirtError(VIR_ERR_XML_ERROR),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(CodeForLibvirtError(VIR_ERR_OPERATION_INVALID),
