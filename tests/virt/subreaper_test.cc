@@ -76,9 +76,11 @@ TEST(SubreaperTest, ReapsOrphansAtOnce) {
   Steady::time_point zombie_since{};
   pid_t parent = 0;
   // The inner shell may still be exiting; then the orphan is adopted.
-  Steady::time_point deadline = Steady::now() + std::chrono::milliseconds(150);
-  while (ProcessState(orphan, &parent) == "S" && parent != pid &&
-         Steady::now() < deadline) {
+  Steady::time_point deadline = Steady::now() + std::chrono::seconds(1);
+  for (;;) {
+    std::string state = ProcessState(orphan, &parent);
+    if (state.empty() || state == "Z" || parent == pid) break;
+    if (Steady::now() > deadline) break;
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   EXPECT_EQ(parent, pid);  // adopted by the subreaper, not by PID 1
@@ -92,7 +94,8 @@ TEST(SubreaperTest, ReapsOrphansAtOnce) {
   }
   if (zombie_since != Steady::time_point{}) {
     auto zombie_for = Steady::now() - zombie_since;
-    EXPECT_LT(zombie_for, std::chrono::milliseconds(100));
+    // PID 1 on these machines takes 1-2 s; a subreaper takes microseconds.
+    EXPECT_LT(zombie_for, std::chrono::milliseconds(200));
   }
   kill(pid, SIGTERM);
   EXPECT_EQ(WaitExitCode(pid), 128 + SIGTERM);
