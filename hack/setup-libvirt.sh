@@ -61,7 +61,7 @@ ensure_directories() {
 # KVM is usable when /dev/kvm exists and opens; the qemu user reaches it
 # through the kvm group, as the udev rule of a full install would arrange.
 kvm_usable() {
-  [[ -c /dev/kvm ]] && { exec 9<>/dev/kvm; } 2>/dev/null && exec 9>&-
+  [[ -c /dev/kvm ]] && (exec 9<>/dev/kvm) 2>/dev/null
 }
 
 ensure_kvm_access() {
@@ -88,7 +88,10 @@ start_virtlogd() {
 # Prints the command that runs libvirtd as a child subreaper's child.
 subreaper_command() {
   local built
-  built=$(ls -t "$REPO"/build*/bin/vigil-subreaper 2>/dev/null | head -1 || true)
+  # build/ first, else the newest of the other build directories.
+  built=$(ls -t "$REPO"/build/bin/vigil-subreaper "$REPO"/build*/bin/vigil-subreaper \
+    2>/dev/null | head -1 || true)
+  [[ -x $REPO/build/bin/vigil-subreaper ]] && built=$REPO/build/bin/vigil-subreaper
   if [[ -n $built ]]; then
     echo "$built"
     return
