@@ -93,6 +93,18 @@ TEST_F(QemuSystemTest, DestroyIsReportedAsDestroyed) {
               Millis(destroyed->received - before));
 }
 
+TEST_F(QemuSystemTest, ShutdownOfAGuestThatIgnoresItTimesOut) {
+  // A diskless domain runs no OS, so nothing answers the ACPI power button.
+  ASSERT_TRUE(hypervisor_->CreateTransientDomain(DisklessXml(name_)).ok());
+  Steady::time_point before = Steady::now();
+  absl::Status status = hypervisor_->ShutdownDomain(name_, milliseconds(300));
+  double waited = Millis(Steady::now() - before);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  EXPECT_GE(waited, 300);
+  EXPECT_LT(waited, 1000);
+  EXPECT_EQ(hypervisor_->GetState(name_)->state, DomainState::kRunning);
+}
+
 TEST_F(QemuSystemTest, LostConnectionIsReopened) {
   std::string proxy_path = std::filesystem::temp_directory_path() /
                            ("vigil-libvirt-proxy-" + std::to_string(getpid()));
