@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/simulate.h"
 
 namespace vigil::cli {
 namespace {
@@ -127,6 +128,7 @@ int Dispatch(CLI::App& app, Parsed& p, const Streams& io) {
 }  // namespace
 
 int RunVigil(const std::vector<std::string>& args, const Streams& io) {
+  if (!args.empty() && args[0] == "simulate") return RunSimulate(args, io);  // offline
   CLI::App app{"vigil: declare and inspect highly available services "
                "(ServiceGroups, ServiceUnits, ServiceInstances, Components, "
                "Nodes) on a Vigil server.",
