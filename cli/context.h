@@ -11,7 +11,6 @@
 #include <string>
 
 #include "cli/cli.h"
-#include "cli/keep_alive_client.h"
 #include "client/http_client.h"
 
 namespace vigil::cli {
@@ -50,9 +49,10 @@ struct Context {
   std::unique_ptr<client::HttpClient> NewClient() const {
     return std::make_unique<client::HttpClient>(http);
   }
-  // A client of its own for one bulk worker thread (keeps its connection).
+  // A client of its own for one bulk worker thread: its connection pool then
+  // holds that worker's one kept-alive connection, however many workers run.
   std::unique_ptr<client::Client> NewWorkerClient() const {
-    return std::make_unique<KeepAliveClient>(http);
+    return std::make_unique<client::HttpClient>(http);
   }
 };
 

@@ -68,9 +68,10 @@ class HttpClient::Impl {
   // absl::Status an error response stands for.
   absl::StatusOr<Json> Send(const Call& call);
 
-  // Sends a write of `obj` (POST or PUT) to `path`.
+  // Sends `body` as a write (POST, PUT, PATCH or DELETE) to `path`.
   absl::StatusOr<Json> Write(const std::string& method, const std::string& path,
-                             const Json& obj, const WriteOptions& options);
+                             const Json& body, const WriteOptions& options,
+                             const std::string& content_type = kJson);
 
   ConnectionPool& pool() { return pool_; }
   const HttpClientOptions& options() const { return pool_.options(); }
@@ -116,12 +117,14 @@ absl::StatusOr<Json> HttpClient::Impl::Send(const Call& call) {
 
 absl::StatusOr<Json> HttpClient::Impl::Write(const std::string& method,
                                              const std::string& path,
-                                             const Json& obj,
-                                             const WriteOptions& options) {
+                                             const Json& body,
+                                             const WriteOptions& options,
+                                             const std::string& content_type) {
   Call call;
   call.method = method;
   call.path = path + QueryString(WriteParams(options));
-  call.body = Dump(obj);
+  call.body = Dump(body);
+  call.content_type = content_type;
   call.user = options.user;
   return Send(call);
 }
@@ -179,13 +182,7 @@ absl::StatusOr<Json> HttpClient::Patch(const std::string& kind, const std::strin
                                        const WriteOptions& options) {
   absl::StatusOr<std::string> path = ResourcePath(kind, name, status);
   if (!path.ok()) return path.status();
-  Call call;
-  call.method = "PATCH";
-  call.path = *path + QueryString(WriteParams(options));
-  call.body = Dump(merge_patch);
-  call.content_type = kMergePatch;
-  call.user = options.user;
-  return impl_->Send(call);
+  return impl_->Write("PATCH", *path, merge_patch, options, kMergePatch);
 }
 
 absl::StatusOr<Json> HttpClient::Delete(const std::string& kind, const std::string& name,
@@ -198,12 +195,7 @@ absl::StatusOr<Json> HttpClient::Delete(const std::string& kind, const std::stri
     delete_options["preconditions"] = {
         {"resourceVersion", std::to_string(*expected_resource_version)}};
   }
-  Call call;
-  call.method = "DELETE";
-  call.path = *path + QueryString(WriteParams(options));
-  call.body = Dump(delete_options);
-  call.user = options.user;
-  return impl_->Send(call);
+  return impl_->Write("DELETE", *path, delete_options, options);
 }
 
 absl::StatusOr<std::unique_ptr<WatchStream>> HttpClient::Watch(

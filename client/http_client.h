@@ -1,7 +1,12 @@
 // HttpClient: a Client speaking Vigil's Kubernetes REST API over HTTP.
 //
-// Thread safety: safe for concurrent use (a connection per call; watches hold
-// their own connection).
+// Calls reuse kept-alive connections (TCP_NODELAY) from a pool of this
+// client's own (client/connection_pool.h), so bulk callers pay no connection
+// set-up per request; a call on a pooled connection that the server closed
+// meanwhile is sent once more on a new connection.
+//
+// Thread safety: safe for concurrent use (each call holds a connection of the
+// pool for its duration; watches hold their own connection).
 #ifndef VIGIL_CLIENT_HTTP_CLIENT_H_
 #define VIGIL_CLIENT_HTTP_CLIENT_H_
 

@@ -58,8 +58,10 @@ absl::Status ValidateOrError(const Json& obj, std::vector<FieldError> errors) {
   return api::InvalidObject(api::KindOf(obj), api::NameOf(obj), errors);
 }
 
-std::vector<FieldError> IdentityErrors(const Json& current, const Json& obj,
-                                       const api::KindInfo& kind) {
+// Ok if `obj` may replace `current`: a JSON object of the same kind and name.
+absl::Status CheckSameIdentity(const Json& current, const Json& obj,
+                               const api::KindInfo& kind) {
+  if (!obj.is_object()) return api::MalformedRequest("the object must be a JSON object");
   std::vector<FieldError> errors;
   if (api::KindOf(obj) != kind.kind) {
     errors.push_back(ImmutableField("kind", api::KindOf(obj), kind.kind));
@@ -68,7 +70,8 @@ std::vector<FieldError> IdentityErrors(const Json& current, const Json& obj,
     errors.push_back(
         ImmutableField("metadata.name", api::NameOf(obj), api::NameOf(current)));
   }
-  return errors;
+  if (errors.empty()) return absl::OkStatus();
+  return api::InvalidObject(kind.kind, api::NameOf(current), errors);
 }
 
 }  // namespace
@@ -94,11 +97,7 @@ absl::StatusOr<Json> PrepareCreate(const Json& obj, const api::KindInfo& kind) {
 
 absl::StatusOr<Json> PrepareUpdate(const Json& current, const Json& obj,
                                    const api::KindInfo& kind) {
-  if (!obj.is_object()) return api::MalformedRequest("the object must be a JSON object");
-  std::vector<FieldError> identity = IdentityErrors(current, obj, kind);
-  if (!identity.empty()) {
-    return api::InvalidObject(kind.kind, api::NameOf(current), identity);
-  }
+  if (absl::Status same = CheckSameIdentity(current, obj, kind); !same.ok()) return same;
   Json candidate = obj;
   KeepStatus(current, candidate);
   KeepMetadataField(current, candidate, "deletionTimestamp");
@@ -113,11 +112,7 @@ absl::StatusOr<Json> PrepareUpdate(const Json& current, const Json& obj,
 
 absl::StatusOr<Json> PrepareStatusUpdate(const Json& current, const Json& obj,
                                          const api::KindInfo& kind) {
-  if (!obj.is_object()) return api::MalformedRequest("the object must be a JSON object");
-  std::vector<FieldError> identity = IdentityErrors(current, obj, kind);
-  if (!identity.empty()) {
-    return api::InvalidObject(kind.kind, api::NameOf(current), identity);
-  }
+  if (absl::Status same = CheckSameIdentity(current, obj, kind); !same.ok()) return same;
   Json candidate = current;
   KeepStatus(obj, candidate);
   absl::Status valid = ValidateOrError(candidate, api::ValidateStatus(candidate));

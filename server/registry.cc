@@ -25,19 +25,17 @@ void WriteToStderr(const std::string& line) {
   std::fputs(with_newline.c_str(), stderr);
 }
 
-absl::StatusOr<const api::KindInfo*> KindOfObject(const Json& obj) {
+// The kind of an object sent to be written, which must name itself.
+absl::StatusOr<const api::KindInfo*> KindOfNamedObject(const Json& obj) {
   if (!obj.is_object()) {
     return api::MalformedRequest("the object must be a JSON object");
   }
   std::string kind = api::KindOf(obj);
   if (kind.empty()) return api::MalformedRequest("the object has no kind");
-  return ResolveKind(kind);
-}
-
-absl::Status RequireName(const api::KindInfo& kind, const Json& obj) {
-  if (!api::NameOf(obj).empty()) return absl::OkStatus();
+  absl::StatusOr<const api::KindInfo*> info = ResolveKind(kind);
+  if (!info.ok() || !api::NameOf(obj).empty()) return info;
   return api::InvalidObject(
-      kind.kind, "",
+      (*info)->kind, "",
       {{"FieldValueRequired", "metadata.name", "Required value: name is required"}});
 }
 
@@ -69,10 +67,9 @@ absl::StatusOr<Json> Registry::Get(const std::string& kind,
 }
 
 absl::StatusOr<Json> Registry::Create(const Json& obj, const WriteOptions& options) {
-  absl::StatusOr<const api::KindInfo*> info = KindOfObject(obj);
+  absl::StatusOr<const api::KindInfo*> info = KindOfNamedObject(obj);
   if (!info.ok()) return info.status();
   const api::KindInfo& kind = **info;
-  if (absl::Status named = RequireName(kind, obj); !named.ok()) return named;
   absl::StatusOr<Json> candidate = PrepareCreate(obj, kind);
   if (!candidate.ok()) return candidate.status();
   const std::string name = api::NameOf(*candidate);
@@ -89,10 +86,9 @@ absl::StatusOr<Json> Registry::Create(const Json& obj, const WriteOptions& optio
 }
 
 absl::StatusOr<Json> Registry::Update(const Json& obj, const WriteOptions& options) {
-  absl::StatusOr<const api::KindInfo*> info = KindOfObject(obj);
+  absl::StatusOr<const api::KindInfo*> info = KindOfNamedObject(obj);
   if (!info.ok()) return info.status();
   const api::KindInfo& kind = **info;
-  if (absl::Status named = RequireName(kind, obj); !named.ok()) return named;
   return ReadModifyWrite(
       kind, api::NameOf(obj), RequestedResourceVersion(obj),
       [&](const Json& current) { return PrepareUpdate(current, obj, kind); },
@@ -101,10 +97,9 @@ absl::StatusOr<Json> Registry::Update(const Json& obj, const WriteOptions& optio
 
 absl::StatusOr<Json> Registry::UpdateStatus(const Json& obj,
                                             const WriteOptions& options) {
-  absl::StatusOr<const api::KindInfo*> info = KindOfObject(obj);
+  absl::StatusOr<const api::KindInfo*> info = KindOfNamedObject(obj);
   if (!info.ok()) return info.status();
   const api::KindInfo& kind = **info;
-  if (absl::Status named = RequireName(kind, obj); !named.ok()) return named;
   return ReadModifyWrite(
       kind, api::NameOf(obj), RequestedResourceVersion(obj),
       [&](const Json& current) { return PrepareStatusUpdate(current, obj, kind); },
