@@ -16,6 +16,7 @@
 // never sees half a cache. Cached objects are never mutated; the statuses
 // it wrote are remembered until the informer catches up, so an event that
 // arrives before the echo of its own write does not cause a conflict.
+// SIs whose group does not exist are left without assignments.
 // Restart-safe: everything is re-derived from the store (confirmations from
 // the units' status.haStates, timers from lastAdjustment and the
 // conditions), and a settled group is not written to.
@@ -116,6 +117,8 @@ class AssignmentController {
   // Returns false when the key must be retried (rate-limited).
   bool ReconcileGroupKey(const std::string& group, absl::Time now);
   bool ReconcileOperationKey(const std::string& name, absl::Time now);
+  // The group is gone: its SIs lose their assignments.
+  bool ReleaseOrphans(const std::string& group, absl::Time now);
   GroupObjects Gather(const ObjectPtr& group);
   ObjectPtr Fetch(Informer& informer, const std::string& name);
   // Writes `obj`'s status; false on any error (conflicts counted).

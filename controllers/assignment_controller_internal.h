@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "api/object.h"
 #include "controllers/assignment_controller.h"
+#include "controllers/snapshot.h"
 
 namespace vigil::controllers {
 namespace internal {
@@ -40,9 +41,11 @@ int64_t RevisionOf(const api::Json& obj);
 }  // namespace internal
 
 // Statuses the worker wrote, by "Kind/name", kept until the informer's copy
-// is at least as new. Reads prefer the newer of the two.
+// is at least as new (reads prefer the newer of the two); and the typed
+// views of what it read.
 struct AssignmentController::Overlay {
   std::map<std::string, ObjectPtr> written;
+  ViewCache views;  // typed views of the objects reconciles read
 };
 
 }  // namespace vigil::controllers

@@ -9,6 +9,7 @@
 #include "api/types.h"
 #include "controllers/assignment_controller.h"
 #include "controllers/assignment_controller_internal.h"
+#include "controllers/group_status.h"
 #include "controllers/operation_progress.h"
 
 namespace vigil::controllers {
@@ -171,9 +172,10 @@ void AssignmentController::LogChanges(const std::string& group,
 
 bool AssignmentController::ReconcileGroupKey(const std::string& name, absl::Time now) {
   ObjectPtr group = Fetch(groups_, name);
-  if (group == nullptr) return true;  // deleted: nothing left to write
+  if (group == nullptr) return ReleaseOrphans(name, now);
   const absl::Duration cpu_start = internal::ThreadCpu();
-  absl::StatusOr<GroupReconcile> result = ReconcileGroup(Gather(group), now);
+  absl::StatusOr<GroupReconcile> result =
+      ReconcileGroup(Gather(group), now, &overlay_->views);
   {
     std::lock_guard lock(stats_mu_);
     stats_.last_decide_cpu = internal::ThreadCpu() - cpu_start;
@@ -195,6 +197,25 @@ bool AssignmentController::ReconcileGroupKey(const std::string& name, absl::Time
     queue_.AddAfter(name, DelayUntil(result->requeue_at, now));
   }
   return true;
+}
+
+bool AssignmentController::ReleaseOrphans(const std::string& group, absl::Time now) {
+  bool ok = true;
+  for (const std::string& name : instance_group_.MembersOf(group)) {
+    ObjectPtr obj = Fetch(instances_, name);
+    if (obj == nullptr) continue;
+    absl::StatusOr<api::ServiceInstance> si = api::FromJson<api::ServiceInstance>(*obj);
+    if (!si.ok()) continue;
+    api::Json status = api::ToJson(OrphanInstanceStatus(*si, now));
+    if (obj->value("status", api::Json()) == status) continue;
+    api::Json copy = *obj;
+    copy["status"] = std::move(status);
+    if (!si->status.assignments.empty()) {
+      Log(absl::StrCat("group ", group, " not found: releasing ", name));
+    }
+    ok = WriteStatus(copy) && ok;
+  }
+  return ok;
 }
 
 namespace {

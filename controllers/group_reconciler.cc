@@ -113,7 +113,7 @@ std::map<std::string, api::AssignmentState> WriteInstances(
         NextInstanceStatus(si, outcomes[name], view, now);
     states[name] = status.assignment_state;
     auto obj = objs.find(name);
-    if (obj == objs.end()) continue;
+    if (obj == objs.end() || SameStatus(status, si.status)) continue;
     if (auto write = WithStatus(*obj->second, api::ToJson(status))) {
       result.instance_writes.push_back(*std::move(write));
     }
@@ -168,8 +168,8 @@ std::string DescribeChange(const AppliedChange& applied) {
 }
 
 absl::StatusOr<GroupReconcile> ReconcileGroup(const GroupObjects& objects,
-                                              absl::Time now) {
-  absl::StatusOr<GroupView> view = ReadGroup(objects);
+                                              absl::Time now, ViewCache* cache) {
+  absl::StatusOr<GroupView> view = ReadGroup(objects, cache);
   if (!view.ok()) return view.status();
   GroupReconcile result;
   result.unreadable = view->unreadable;
@@ -181,7 +181,9 @@ absl::StatusOr<GroupReconcile> ReconcileGroup(const GroupObjects& objects,
   outcome.last = &result.last;
   outcome.instance_states = WriteInstances(objects, *view, snapshot, run, now, result);
   api::ServiceGroupStatus status = NextGroupStatus(view->group, outcome, now);
-  result.group_write = WithStatus(*objects.group, api::ToJson(status));
+  if (!SameStatus(status, view->group.status)) {
+    result.group_write = WithStatus(*objects.group, api::ToJson(status));
+  }
   return result;
 }
 

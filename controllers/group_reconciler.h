@@ -59,10 +59,12 @@ struct GroupReconcile {
   std::vector<std::string> unreadable;   // objects skipped, "kind/name: why"
 };
 
-// Reconciles the group in `objects` at `now`.
+// Reconciles the group in `objects` at `now`, reading the objects through
+// `cache` when it is not null (see ViewCache).
 // Errors: InvalidArgument if objects.group is null or unreadable.
 absl::StatusOr<GroupReconcile> ReconcileGroup(const GroupObjects& objects,
-                                              absl::Time now);
+                                              absl::Time now,
+                                              ViewCache* cache = nullptr);
 
 }  // namespace vigil::controllers
 

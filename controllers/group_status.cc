@@ -172,6 +172,23 @@ api::ServiceInstanceStatus NextInstanceStatus(const api::ServiceInstance& si,
   return next;
 }
 
+api::ServiceInstanceStatus OrphanInstanceStatus(const api::ServiceInstance& si,
+                                                absl::Time now) {
+  api::ServiceInstanceStatus next;
+  next.observed_generation = si.metadata.generation;
+  next.assignment_state = api::AssignmentState::kUnassigned;
+  next.conditions = si.status.conditions;
+  next.message = absl::StrCat("ServiceGroup ", si.spec.service_group, " not found");
+  api::Condition assigned;
+  assigned.type = "Assigned";
+  assigned.status = api::ConditionStatus::kFalse;
+  assigned.observed_generation = si.metadata.generation;
+  assigned.reason = "NoServiceGroup";
+  assigned.message = next.message;
+  SetCondition(next.conditions, assigned, now);
+  return next;
+}
+
 namespace {
 
 struct UnitCounts {
@@ -316,6 +333,30 @@ api::ServiceGroupStatus NextGroupStatus(const api::ServiceGroup& group,
   }
   next.message = GroupMessage(next, *outcome.last);
   return next;
+}
+
+bool SameStatus(const api::ServiceInstanceStatus& next,
+                const api::ServiceInstanceStatus& current) {
+  return next.observed_generation == current.observed_generation &&
+         next.conditions == current.conditions &&
+         next.assignment_state == current.assignment_state &&
+         next.assignments == current.assignments &&
+         next.active_units == current.active_units &&
+         next.standby_units == current.standby_units && next.message == current.message;
+}
+
+bool SameStatus(const api::ServiceGroupStatus& next,
+                const api::ServiceGroupStatus& current) {
+  return next.observed_generation == current.observed_generation &&
+         next.conditions == current.conditions &&
+         next.assigned_units == current.assigned_units &&
+         next.active_units == current.active_units &&
+         next.standby_units == current.standby_units &&
+         next.spare_units == current.spare_units &&
+         next.assigned_instances == current.assigned_instances &&
+         next.total_instances == current.total_instances &&
+         next.last_adjustment == current.last_adjustment &&
+         next.message == current.message;
 }
 
 api::OperationStatus NextSwapStatus(const api::Operation& op,

@@ -55,6 +55,11 @@ api::ServiceInstanceStatus NextInstanceStatus(const api::ServiceInstance& si,
                                               const InstanceOutcome& outcome,
                                               const GroupView& view, absl::Time now);
 
+// The status of an SI whose ServiceGroup does not exist: no assignments,
+// Unassigned, the Assigned condition False with reason NoServiceGroup.
+api::ServiceInstanceStatus OrphanInstanceStatus(const api::ServiceInstance& si,
+                                                absl::Time now);
+
 // What one reconcile decided for the whole group.
 struct GroupOutcome {
   const core::GroupSnapshot* snapshot = nullptr;  // after the changes
@@ -70,6 +75,13 @@ struct GroupOutcome {
 // REQUIRES: outcome.snapshot and outcome.last are non-null.
 api::ServiceGroupStatus NextGroupStatus(const api::ServiceGroup& group,
                                         const GroupOutcome& outcome, absl::Time now);
+
+// Whether two statuses hold the same values (so that the JSON written for
+// `next` would equal the one stored for `current`, which ToJson wrote).
+bool SameStatus(const api::ServiceInstanceStatus& next,
+                const api::ServiceInstanceStatus& current);
+bool SameStatus(const api::ServiceGroupStatus& next,
+                const api::ServiceGroupStatus& current);
 
 // The new status of a SwapServiceInstance operation given the core's
 // progress report: Waiting -> Pending, InProgress -> Running (startTime,

@@ -13,14 +13,20 @@ bool BeingDeleted(const api::ObjectMeta& meta) {
   return !meta.deletion_timestamp.empty();
 }
 
-// Reads every object of `objects` with FromJson<T> into `out` (by name),
-// keeping those `keep` accepts; unreadable ones are listed in `unreadable`.
+template <typename T>
+absl::StatusOr<T> ReadView(const ObjectPtr& obj, ViewCache* cache) {
+  return cache != nullptr ? cache->Read<T>(obj) : api::FromJson<T>(*obj);
+}
+
+// Reads every object of `objects` into `out` (by name), keeping those `keep`
+// accepts; unreadable ones are listed in `unreadable`.
 template <typename T, typename Keep>
-void ReadAll(const std::vector<ObjectPtr>& objects, std::map<std::string, T>& out,
-             std::vector<std::string>& unreadable, Keep keep) {
+void ReadAll(const std::vector<ObjectPtr>& objects, ViewCache* cache,
+             std::map<std::string, T>& out, std::vector<std::string>& unreadable,
+             Keep keep) {
   for (const ObjectPtr& obj : objects) {
     if (obj == nullptr) continue;
-    absl::StatusOr<T> typed = api::FromJson<T>(*obj);
+    absl::StatusOr<T> typed = ReadView<T>(obj, cache);
     if (!typed.ok()) {
       unreadable.push_back(absl::StrCat(api::KindOf(*obj), "/", api::NameOf(*obj),
                                         ": ", typed.status().message()));
@@ -39,9 +45,10 @@ bool OlderOperation(const api::Operation& a, const api::Operation& b) {
 }
 
 std::vector<api::Operation> ReadOperations(const std::vector<ObjectPtr>& objects,
+                                           ViewCache* cache,
                                            std::vector<std::string>& unreadable) {
   std::map<std::string, api::Operation> by_name;
-  ReadAll(objects, by_name, unreadable, [](const api::Operation&) { return true; });
+  ReadAll(objects, cache, by_name, unreadable, [](const api::Operation&) { return true; });
   std::vector<api::Operation> operations;
   for (auto& [name, op] : by_name) operations.push_back(std::move(op));
   std::sort(operations.begin(), operations.end(), OlderOperation);
@@ -50,25 +57,62 @@ std::vector<api::Operation> ReadOperations(const std::vector<ObjectPtr>& objects
 
 }  // namespace
 
-absl::StatusOr<GroupView> ReadGroup(const GroupObjects& objects) {
+template <typename T>
+absl::StatusOr<T> ViewCache::Read(const ObjectPtr& obj) {
+  auto& slots = Slots<T>();
+  const std::string name = api::NameOf(*obj);
+  auto it = slots.find(name);
+  if (it != slots.end() && it->second.obj == obj) return it->second.view;
+  absl::StatusOr<T> view = api::FromJson<T>(*obj);
+  if (view.ok()) slots[name] = Slot<T>{obj, *view};
+  return view;
+}
+
+template <>
+std::map<std::string, ViewCache::Slot<api::ServiceGroup>>& ViewCache::Slots() {
+  return groups_;
+}
+template <>
+std::map<std::string, ViewCache::Slot<api::ServiceUnit>>& ViewCache::Slots() {
+  return units_;
+}
+template <>
+std::map<std::string, ViewCache::Slot<api::ServiceInstance>>& ViewCache::Slots() {
+  return instances_;
+}
+template <>
+std::map<std::string, ViewCache::Slot<api::Node>>& ViewCache::Slots() {
+  return nodes_;
+}
+template <>
+std::map<std::string, ViewCache::Slot<api::Operation>>& ViewCache::Slots() {
+  return operations_;
+}
+
+template absl::StatusOr<api::ServiceGroup> ViewCache::Read(const ObjectPtr&);
+template absl::StatusOr<api::ServiceUnit> ViewCache::Read(const ObjectPtr&);
+template absl::StatusOr<api::ServiceInstance> ViewCache::Read(const ObjectPtr&);
+template absl::StatusOr<api::Node> ViewCache::Read(const ObjectPtr&);
+template absl::StatusOr<api::Operation> ViewCache::Read(const ObjectPtr&);
+
+absl::StatusOr<GroupView> ReadGroup(const GroupObjects& objects, ViewCache* cache) {
   if (objects.group == nullptr) {
     return absl::InvalidArgumentError("no ServiceGroup to read");
   }
-  absl::StatusOr<api::ServiceGroup> group =
-      api::FromJson<api::ServiceGroup>(*objects.group);
+  absl::StatusOr<api::ServiceGroup> group = ReadView<api::ServiceGroup>(objects.group, cache);
   if (!group.ok()) return group.status();
   GroupView view;
   view.group = *std::move(group);
   const std::string& name = view.group.metadata.name;
-  ReadAll(objects.units, view.units, view.unreadable,
+  ReadAll(objects.units, cache, view.units, view.unreadable,
           [&](const api::ServiceUnit& u) { return u.spec.service_group == name; });
-  ReadAll(objects.instances, view.instances, view.unreadable,
+  ReadAll(objects.instances, cache, view.instances, view.unreadable,
           [&](const api::ServiceInstance& s) { return s.spec.service_group == name; });
-  ReadAll(objects.sponsors, view.sponsors, view.unreadable,
+  ReadAll(objects.sponsors, cache, view.sponsors, view.unreadable,
           [](const api::ServiceInstance&) { return true; });
-  ReadAll(objects.nodes, view.nodes, view.unreadable,
+  ReadAll(objects.nodes, cache, view.nodes, view.unreadable,
           [](const api::Node&) { return true; });
-  view.operations = ReadOperations(objects.operations, view.unreadable);
+  view.operations = ReadOperations(objects.operations, cache, view.unreadable);
   return view;
 }
 

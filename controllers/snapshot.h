@@ -59,11 +59,39 @@ struct GroupView {
   std::vector<std::string> unreadable;
 };
 
-// Reads `objects` into typed views. Units and SIs of other groups, and
-// objects marked for deletion, are skipped. Unreadable members are skipped
-// and listed in `unreadable`.
+// Typed views of immutable objects, kept while the very same object (the
+// same shared_ptr) comes back, so a reconcile of a group that did not change
+// reads nothing twice. Holds one version per name (names of deleted objects
+// linger until a new object takes the name).
+// Thread safety: not thread-safe; one per worker.
+class ViewCache {
+ public:
+  // FromJson<T>(*obj), or the view read earlier from this same object.
+  template <typename T>
+  absl::StatusOr<T> Read(const ObjectPtr& obj);
+
+ private:
+  template <typename T>
+  struct Slot {
+    ObjectPtr obj;
+    T view;
+  };
+  template <typename T>
+  std::map<std::string, Slot<T>>& Slots();
+
+  std::map<std::string, Slot<api::ServiceGroup>> groups_;
+  std::map<std::string, Slot<api::ServiceUnit>> units_;
+  std::map<std::string, Slot<api::ServiceInstance>> instances_;
+  std::map<std::string, Slot<api::Node>> nodes_;
+  std::map<std::string, Slot<api::Operation>> operations_;
+};
+
+// Reads `objects` into typed views (through `cache` when not null). Units
+// and SIs of other groups, and objects marked for deletion, are skipped.
+// Unreadable members are skipped and listed in `unreadable`.
 // Errors: InvalidArgument if the group itself is missing or unreadable.
-absl::StatusOr<GroupView> ReadGroup(const GroupObjects& objects);
+absl::StatusOr<GroupView> ReadGroup(const GroupObjects& objects,
+                                    ViewCache* cache = nullptr);
 
 // RFC 3339 in UTC with milliseconds: "2026-01-01T00:00:05.010Z".
 std::string Rfc3339Millis(absl::Time time);

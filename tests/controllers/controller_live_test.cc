@@ -288,6 +288,18 @@ TEST_F(ControllerLiveTest, SiSwapThroughAnOperation) {
             "ServiceInstance nope not found");
 }
 
+TEST_F(ControllerLiveTest, DeletingTheGroupReleasesItsInstances) {
+  StartTwoN();
+  ASSERT_TRUE(WaitFor([&] { return Settled("s") == "Active:a Standby:b "; }));
+  ASSERT_TRUE(registry_->Delete("ServiceGroup", "g").ok());
+  ASSERT_TRUE(WaitFor([&] {
+    return StatusOf("ServiceInstance", "s").value("message", "") ==
+           "ServiceGroup g not found";
+  })) << Get("ServiceInstance", "s").dump(2);
+  EXPECT_FALSE(StatusOf("ServiceInstance", "s").contains("assignments"));
+  EXPECT_EQ(StatusOf("ServiceInstance", "s")["assignmentState"], "Unassigned");
+}
+
 TEST_F(ControllerLiveTest, RestartOfTheControllerDisturbsNothing) {
   StartTwoN();
   ASSERT_TRUE(WaitFor([&] { return Settled("s") == "Active:a Standby:b "; }));
