@@ -173,7 +173,7 @@ void ExecRunner::Repair() {
       state_.presence == PresenceState::kTerminationFailed) {
     state_.presence = PresenceState::kUninstantiated;
   }
-  SetCondition(true, "Repaired", "");
+  // The Ready condition keeps the failure's reason until the next attempt.
   Reconcile();
   Notify();
 }
@@ -192,6 +192,7 @@ void ExecRunner::Adopt(const AdoptionRecord& record) {
   }
   process_ = std::move(*adopted);
   running_csis_ = record.csis;
+  desired_ = record.csis;  // still wanted until the agent says otherwise
   state_.pid = process_->pid();
   state_.start_ticks = process_->start_ticks();
   state_.start_time = record.start_time;

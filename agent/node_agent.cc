@@ -127,6 +127,7 @@ void NodeAgent::Stop() {
 
 bool NodeAgent::StopAllComponents(std::chrono::milliseconds timeout) {
   loop_.RunSync([this] {
+    stop_all_ = true;
     for (auto& [name, entry] : components_by_name_) entry->runner->SetEnabled(false);
   });
   const auto deadline = std::chrono::steady_clock::now() + timeout;

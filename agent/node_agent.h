@@ -125,7 +125,8 @@ class NodeAgent {
   void RetireRemovedRunners();
   void OnRunnerFailure(const std::string& component, const api::Failure& failure);
   void RestartUnit(const std::string& unit);
-  void FailUnit(const std::string& unit);
+  void FailUnit(const std::string& unit, const std::string& component);
+  bool CheckFenced(const std::string& unit);
   void MaybeRepair();
   void RepairUnit(const std::string& unit, const std::string& why);
   void HandleOperations();
@@ -168,6 +169,7 @@ class NodeAgent {
   EventLoop::TimerId heartbeat_timer_ = 0;
   EventLoop::TimerId repair_timer_ = 0;
   std::string ready_since_;
+  bool stop_all_ = false;  // StopAllComponents: nothing may run any more
 };
 
 }  // namespace vigil::agent

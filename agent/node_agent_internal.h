@@ -20,6 +20,10 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 
 struct NodeAgent::UnitState {
   bool failed = false;  // operState Disabled until repaired
+  // A failed component still being cleaned up: the unit is reported
+  // Disabled (and failed over) only once it is gone, so the standby never
+  // starts while the failed active still runs.
+  std::string fencing_component;
   SteadyTime failed_at;
   SteadyTime repaired_at;
   // Failures soon after a repair, in a row: each doubles the wait before

@@ -91,7 +91,7 @@ void NodeAgent::EnsureRunners() {
 bool NodeAgent::UnitMayRun(const std::string& unit) const {
   auto state = unit_states_.find(unit);
   auto spec = view_.units.find(unit);
-  if (state == unit_states_.end() || spec == view_.units.end()) return false;
+  if (stop_all_ || state == unit_states_.end() || spec == view_.units.end()) return false;
   return !state->second->failed && InstantiationAllowed(view_, spec->second);
 }
 
@@ -166,7 +166,7 @@ void NodeAgent::OnRunnerFailure(const std::string& name, const api::Failure& fai
       RestartUnit(entry.unit);
       break;
     case LocalRecovery::kFailover:
-      FailUnit(entry.unit);
+      FailUnit(entry.unit, name);
       break;
   }
   ScheduleStatus();
@@ -185,9 +185,11 @@ void NodeAgent::RestartUnit(const std::string& unit_name) {
 
 // The failover rung: the unit's report goes out before anything else; the
 // components are stopped after (the failed one is being cleaned up already).
-void NodeAgent::FailUnit(const std::string& unit_name) {
+void NodeAgent::FailUnit(const std::string& unit_name, const std::string& component) {
   UnitState& unit = *unit_states_.at(unit_name);
   unit.failed = true;
+  unit.fencing_component = component;
+  CheckFenced(unit_name);
   unit.restarting = false;
   unit.failed_at = Steady::now();
   const bool quick = unit.repaired_at != SteadyTime() &&
@@ -198,6 +200,21 @@ void NodeAgent::FailUnit(const std::string& unit_name) {
     if (entry->unit == unit_name) entry->runner->SetEnabled(false);
   }
   MaybeRepair();
+}
+
+// True once the unit's failed component is gone (or cannot be cleaned up
+// at all); its Disabled report is then written, ahead of all else.
+bool NodeAgent::CheckFenced(const std::string& unit_name) {
+  UnitState& unit = *unit_states_.at(unit_name);
+  if (unit.fencing_component.empty()) return true;
+  auto entry = components_by_name_.find(unit.fencing_component);
+  if (entry != components_by_name_.end() && !entry->second->runner->Stopped() &&
+      entry->second->runner->state().presence != api::PresenceState::kTerminationFailed) {
+    return false;
+  }
+  unit.fencing_component.clear();
+  WriteUnitStatus(unit_name, /*urgent=*/true);
+  return true;
 }
 
 void NodeAgent::MaybeRepair() {

@@ -37,7 +37,9 @@ void SetCondition(std::vector<api::Condition>& conditions, const std::string& ty
 }  // namespace
 
 void NodeAgent::WriteStatuses() {
-  for (const auto& [name, unit] : view_.units) WriteUnitStatus(name, /*urgent=*/false);
+  for (const auto& [name, unit] : view_.units) {
+    if (CheckFenced(name)) WriteUnitStatus(name, /*urgent=*/false);
+  }
   for (const auto& [name, entry] : components_by_name_) {
     if (!entry->removing && view_.components.contains(name)) WriteComponentStatus(name);
   }
@@ -107,7 +109,8 @@ void NodeAgent::Heartbeat() {
 
 bool NodeAgent::UnitInService(const std::string& name) const {
   const UnitState& unit = *unit_states_.at(name);
-  if (unit.failed || !InstantiationAllowed(view_, view_.units.at(name))) return false;
+  if (unit.failed && unit.fencing_component.empty()) return false;
+  if (!InstantiationAllowed(view_, view_.units.at(name))) return false;
   // Preinstantiable (saAware) components must be up before the unit can
   // take assignments.
   for (const auto& [component, entry] : components_by_name_) {
@@ -201,7 +204,8 @@ api::ServiceUnitStatus NodeAgent::BuildUnitStatus(const std::string& name) {
   status.observed_generation = su.metadata.generation;
   status.conditions = su.status.conditions;
   status.presence_state = UnitPresence(name);
-  status.oper_state = unit.failed ? api::OperState::kDisabled : api::OperState::kEnabled;
+  const bool disabled = unit.failed && unit.fencing_component.empty();
+  status.oper_state = disabled ? api::OperState::kDisabled : api::OperState::kEnabled;
   status.readiness_state =
       in_service ? api::ReadinessState::kInService
       : su.spec.admin_state == api::AdminState::kShuttingDown ? api::ReadinessState::kStopping

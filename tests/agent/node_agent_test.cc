@@ -11,6 +11,7 @@ namespace {
 
 class NodeAgentTest : public AgentFixture {};
 
+
 TEST_F(NodeAgentTest, RunsTheActiveAndReportsStatus) {
   StartController();
   StartAgent("n1");
@@ -61,6 +62,127 @@ TEST_F(NodeAgentTest, KilledActiveExecFailsOverToTheStandbyUnit) {
   // Auto-repair: a comes back in service and takes the standby role.
   ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("si", "Standby") == "a"; }));
   EXPECT_EQ(Status("ServiceUnit", "a").value("operState", ""), "Enabled");
+}
+
+TEST_F(NodeAgentTest, RestartsInPlaceUpToComponentRestartMaxThenFailsOver) {
+  StartController();
+  StartAgent("n1");
+  CreateTwoN("n1", "ComponentRestart",
+             {{"componentRestartMax", 2}, {"componentRestartProbation", "60s"},
+              {"unitRestartMax", 0}});
+  ASSERT_TRUE(WaitActiveOn("a"));
+  for (int restart = 1; restart <= 2; ++restart) {
+    const int64_t pid = Pid("a-server");
+    ASSERT_EQ(kill(static_cast<pid_t>(pid), SIGKILL), 0);
+    ASSERT_TRUE(WaitFor([&] {
+      Json comp = Status("Component", "a-server");
+      return comp.value("restartCount", 0) == restart && comp.value("pid", int64_t{0}) != pid &&
+             comp.value("presenceState", "") == "Instantiated";
+    })) << Status("Component", "a-server").dump();
+    ASSERT_TRUE(WaitActiveOn("a"));  // restarted in place, kept its assignment
+    EXPECT_EQ(Status("ServiceUnit", "a").value("restartCount", 0), restart);
+  }
+  ASSERT_TRUE(WaitFor([&] { return Connects(port_); }));
+  ASSERT_EQ(kill(static_cast<pid_t>(Pid("a-server")), SIGKILL), 0);
+  ASSERT_TRUE(WaitActiveOn("b"));
+  EXPECT_EQ(Status("Component", "a-server").value("restartCount", 0), 2);
+}
+
+TEST_F(NodeAgentTest, HungComponentIsDetectedWithinPeriodTimesThreshold) {
+  StartController();
+  StartAgent("n1");
+  CreateTwoN("n1", "ComponentFailover");
+  ASSERT_TRUE(WaitActiveOn("a"));
+  ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("si", "Standby") == "b"; }));
+  const int64_t pid = Pid("a-server");
+  const Steady::time_point stopped = Steady::now();
+  ASSERT_EQ(kill(static_cast<pid_t>(pid), SIGSTOP), 0);  // alive, but answers nothing
+  ASSERT_TRUE(WaitFor([&] {
+    return Status("Component", "a-server").value("operState", "") == "Disabled";
+  }));
+  const Steady::time_point detected = Steady::now();
+  std::cout << "hung component detected after " << Ms(detected - stopped)
+            << " ms (period 100ms x threshold 3, timeout 100ms)\n";
+  EXPECT_LE(detected - stopped, milliseconds(100 * 3 + 100 + 50));
+  EXPECT_NE(Status("Component", "a-server")["lastFailure"].value("reason", "").find("Unhealthy"),
+            std::string::npos);
+  // A stopped process ignores SIGTERM: cleanup ends with SIGKILL after 500ms;
+  // only then is the unit failed over, so b never runs beside it.
+  ASSERT_TRUE(WaitFor([&] { return Status("ServiceUnit", "a").value("operState", "") == "Disabled"; }));
+  EXPECT_NE(kill(static_cast<pid_t>(pid), 0), 0);
+  EXPECT_GE(Steady::now() - detected, milliseconds(450));
+  ASSERT_TRUE(WaitActiveOn("b"));
+  EXPECT_EQ(Status("ServiceUnit", "b").value("lastFailure", Json::object()), Json::object());
+}
+
+TEST_F(NodeAgentTest, CommandThatNeverBecomesReadyTimesOutAndFailsOver) {
+  StartController();
+  StartAgent("n1");
+  // a listens nowhere: its health check never passes.
+  CreateTwoN("n1", "ComponentRestart", Json::object(),
+             {{"timeouts", {{"instantiate", "300ms"}, {"cleanup", "200ms"}}}});
+  Json patch = {{"spec", {{"exec", {{"instantiate", {"sleep", "30"}}}}}}};
+  ASSERT_TRUE(registry_->Patch("Component", "a-server", patch).ok());
+  ASSERT_TRUE(WaitActiveOn("b", milliseconds(15000)));
+  Json comp = Status("Component", "a-server");
+  EXPECT_EQ(comp.value("presenceState", ""), "Uninstantiated") << comp.dump();
+  EXPECT_NE(comp["lastFailure"].value("reason", "").find("InstantiateTimeout"), std::string::npos)
+      << comp.dump();
+  EXPECT_TRUE(Connects(port_));
+}
+
+TEST_F(NodeAgentTest, MissingCommandGetsAClearConditionAndDoesNotBlockTheOtherUnit) {
+  StartController();
+  StartAgent("n1");
+  CreateTwoN("n1", "ComponentRestart");
+  Json patch = {{"spec", {{"exec", {{"instantiate", {"/no/such/server"}}}}}}};
+  ASSERT_TRUE(registry_->Patch("Component", "a-server", patch).ok());
+  ASSERT_TRUE(WaitActiveOn("b"));
+  ASSERT_TRUE(WaitFor([&] {
+    Json c = Status("Component", "a-server").value("conditions", Json::array());
+    return !c.empty() && c[0].value("reason", "") == "CommandNotFound";
+  })) << Status("Component", "a-server").dump();
+  Json condition = Status("Component", "a-server")["conditions"][0];
+  EXPECT_EQ(condition.value("status", ""), "False");
+  EXPECT_NE(condition.value("message", "").find("/no/such/server"), std::string::npos);
+  EXPECT_TRUE(Connects(port_));
+}
+
+TEST_F(NodeAgentTest, RestartedAgentAdoptsRunningComponents) {
+  StartController();
+  StartAgent("n1");
+  CreateTwoN("n1", "ComponentFailover");
+  ASSERT_TRUE(WaitActiveOn("a"));
+  ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("si", "Standby") == "b"; }));
+  const int64_t pid = Pid("a-server");
+  const std::string started = Status("Component", "a-server").value("startTime", "");
+  StopAgent("n1");
+  ASSERT_EQ(kill(static_cast<pid_t>(pid), 0), 0) << "the component outlives its agent";
+  StartAgent("n1");
+  // Nothing restarts: same PID, same start time, still active and serving.
+  EXPECT_EQ(Pid("a-server"), pid);
+  EXPECT_EQ(Status("Component", "a-server").value("startTime", ""), started);
+  EXPECT_EQ(ConfirmedUnit("si", "Active"), "a");
+  EXPECT_TRUE(Connects(port_));
+  EXPECT_EQ(Status("Component", "a-server").value("restartCount", 0), 0);
+  // The new agent watches it: a kill is a failure, handled at once.
+  ASSERT_EQ(kill(static_cast<pid_t>(pid), SIGKILL), 0);
+  ASSERT_TRUE(WaitActiveOn("b"));
+}
+
+TEST_F(NodeAgentTest, ComponentThatDiedWhileTheAgentWasAwayIsAFailure) {
+  StartController();
+  StartAgent("n1");
+  CreateTwoN("n1", "ComponentFailover");
+  ASSERT_TRUE(WaitActiveOn("a"));
+  ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("si", "Standby") == "b"; }));
+  const int64_t pid = Pid("a-server");
+  StopAgent("n1");
+  ASSERT_EQ(kill(static_cast<pid_t>(pid), SIGKILL), 0);
+  StartAgent("n1");
+  ASSERT_TRUE(WaitActiveOn("b"));
+  EXPECT_NE(Status("ServiceUnit", "a")["lastFailure"].value("reason", "").find("while the agent was away"),
+            std::string::npos);
 }
 
 }  // namespace
