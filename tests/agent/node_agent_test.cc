@@ -2,14 +2,24 @@
 // real NodeAgents and real processes.
 #include <signal.h>
 
+#include <fstream>
 #include <iostream>
 
+#include "agent/process.h"
 #include "tests/agent/agent_fixture.h"
 
 namespace vigil::agent::testing {
 namespace {
 
 class NodeAgentTest : public AgentFixture {};
+
+char ProcessState(int64_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  size_t paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() ? '?' : line[paren + 2];
+}
 
 
 TEST_F(NodeAgentTest, RunsTheActiveAndReportsStatus) {
@@ -179,6 +189,10 @@ TEST_F(NodeAgentTest, ComponentThatDiedWhileTheAgentWasAwayIsAFailure) {
   const int64_t pid = Pid("a-server");
   StopAgent("n1");
   ASSERT_EQ(kill(static_cast<pid_t>(pid), SIGKILL), 0);
+  // Dead (a zombie of this test process, which is its parent) before the
+  // new agent looks.
+  ASSERT_TRUE(WaitFor([&] { return ReadStartTicks(static_cast<pid_t>(pid)).ok() &&
+                                   ProcessState(pid) == 'Z'; }));
   StartAgent("n1");
   ASSERT_TRUE(WaitActiveOn("b"));
   EXPECT_NE(Status("ServiceUnit", "a")["lastFailure"].value("reason", "").find("while the agent was away"),
