@@ -1,8 +1,10 @@
 #include "cli/simulate.h"
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -33,7 +35,8 @@ constexpr char kUsage[] =
     "  --lock, --unlock, --shutdown, --lock-instantiation\n"
     "                     admin state of unit/, node/, sg/ (and si/ for lock, unlock)\n"
     "  --swap             si/NAME: swap its active and standby (an Operation)\n"
-    "  --at T             time of the events that follow (default: the first --at, or 5s)\n"
+    "  --at T             time of events without @T: those after it if --at comes\n"
+    "                     first, else those before it (default 5s)\n"
     "  --until T          end of the simulation (default: 30s after the last event)\n"
     "  -v, --verbose      also print each HA state the agents reach\n"
     "  --confirm-delay T  how long agents take to reach an HA state (default 10ms)\n"
@@ -121,28 +124,66 @@ absl::Status ApplyOption(const Flag& flag, Plan& plan) {
   return absl::OkStatus();
 }
 
+// Whether --at comes before the first event (then each --at times the
+// events after it) or after it (then each --at times the events before it
+// that have no time yet).
+bool AtPrecedesEvents(const std::vector<Flag>& flags) {
+  for (const Flag& flag : flags) {
+    if (flag.name == "--at") return true;
+    if (EventFlags().count(flag.name)) return false;
+  }
+  return true;
+}
+
+// Gives every event without an @TIME suffix its time from the --at flags.
+absl::Status TimeEvents(const std::vector<Flag>& flags, Plan& plan) {
+  const bool prefix = AtPrecedesEvents(flags);
+  absl::Duration at = absl::Seconds(5);
+  std::vector<size_t> untimed;  // suffix style: events waiting for an --at
+  std::vector<std::pair<size_t, SimulationEvent>> timed;  // by flag position
+  auto add = [&](size_t i) -> absl::Status {
+    absl::StatusOr<SimulationEvent> event =
+        controllers::ParseSimulationEvent(EventFlags().at(flags[i].name), flags[i].value, at);
+    if (!event.ok()) return event.status();
+    timed.push_back({i, *std::move(event)});
+    return absl::OkStatus();
+  };
+  for (size_t i = 0; i < flags.size(); ++i) {
+    if (flags[i].name == "--at") {
+      absl::StatusOr<absl::Duration> d = Duration(flags[i]);
+      if (!d.ok()) return d.status();
+      at = *d;
+      for (size_t waiting : untimed) {
+        if (absl::Status s = add(waiting); !s.ok()) return s;
+      }
+      untimed.clear();
+    } else if (EventFlags().count(flags[i].name)) {
+      if (!prefix && flags[i].value.find('@') == std::string::npos) {
+        untimed.push_back(i);
+      } else if (absl::Status s = add(i); !s.ok()) {
+        return s;
+      }
+    }
+  }
+  for (size_t waiting : untimed) {
+    if (absl::Status s = add(waiting); !s.ok()) return s;
+  }
+  // By time; at the same time in command-line order.
+  std::sort(timed.begin(), timed.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.second.at, a.first) < std::tie(b.second.at, b.first);
+  });
+  for (auto& [i, event] : timed) plan.events.push_back(std::move(event));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Plan> MakePlan(const std::vector<std::string>& args) {
   absl::StatusOr<std::vector<Flag>> flags = SplitFlags(args);
   if (!flags.ok()) return flags.status();
   Plan plan;
-  absl::Duration at = absl::Seconds(5);
-  for (const Flag& flag : *flags) {  // the first --at is the default time
-    if (flag.name != "--at") continue;
-    absl::StatusOr<absl::Duration> d = Duration(flag);
-    if (!d.ok()) return d.status();
-    at = *d;
-    break;
-  }
   for (const Flag& flag : *flags) {
     if (absl::Status s = ApplyOption(flag, plan); !s.ok()) return s;
-    if (flag.name == "--at") at = *Duration(flag);
-    auto verb = EventFlags().find(flag.name);
-    if (verb == EventFlags().end()) continue;
-    absl::StatusOr<SimulationEvent> event =
-        controllers::ParseSimulationEvent(verb->second, flag.value, at);
-    if (!event.ok()) return event.status();
-    plan.events.push_back(*std::move(event));
   }
+  if (absl::Status s = TimeEvents(*flags, plan); !s.ok()) return s;
   if (plan.files.empty() && !plan.help) {
     return absl::InvalidArgumentError("-f FILE|DIR is required");
   }

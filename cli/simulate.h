@@ -9,8 +9,11 @@
 //       [--confirm-delay T] [--repair-delay T] [--instantiate-delay T]
 //       [--restart-delay T]
 //
-// Events happen in command-line order at their time: the @T suffix, else
-// the last --at before them, else the first --at given, else 5s.
+// Each event happens at its @T suffix, else at an --at: when --at comes
+// before the first event, each --at times the events after it ("--at 5s
+// --fail unit/a --at 20s --repair unit/a"); otherwise each --at times the
+// untimed events before it ("--fail unit/a --at 5s"). Default 5s. Events
+// at the same time happen in command-line order.
 //
 // Thread safety: RunSimulate may be called concurrently with distinct streams.
 #ifndef VIGIL_CLI_SIMULATE_H_

@@ -226,6 +226,15 @@ void Simulator::ApplyOperationWrite(const api::Json& written) {
 
 void Simulator::FollowDecision(const std::string& group, const GroupReconcile& result) {
   const core::Decision& last = result.last;
+  std::vector<std::string> done = last.shutdown_complete_units;
+  if (last.group_shutdown_complete) done.push_back(group);
+  for (const std::string& name : done) {
+    if (shutdown_announced_.insert(name).second) {
+      Say(absl::StrCat("shutdown of ", name == group ? "group " : "unit ", name,
+                       " complete (nothing assigned; it stays ShuttingDown until "
+                       "locked or unlocked)"));
+    }
+  }
   for (const std::string& unit : last.units_to_start) {
     Instantiate(unit, absl::StrCat("group ", group, " wants it in service"));
   }

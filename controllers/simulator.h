@@ -163,6 +163,7 @@ class Simulator {
   std::map<std::string, core::RecoveryCounters> counters_;  // by unit
   std::map<std::string, core::ProbationCounter> node_failovers_;  // by node
   std::set<std::string> busy_units_;  // starting, stopping or repairing
+  std::set<std::string> shutdown_announced_;  // groups and units
   std::vector<std::string> timeline_;
   int swaps_ = 0;
   bool ran_ = false;

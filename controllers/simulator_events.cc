@@ -122,8 +122,13 @@ void Simulator::Perform(const SimulationEvent& event, const std::string& kind) {
       return FailComponent(name);
     case Verb::kRepair:
       if (kind == "Node") return RepairNode(name);
-      Say(absl::StrCat("unit ", name, " repaired"));
+    {
+      const Json status = Obj(kind, name).value("status", Json::object());
+      const bool serving = status.value("operState", "") == "Enabled" &&
+                           status.value("readinessState", "") == "InService";
+      Say(absl::StrCat("unit ", name, " repaired", serving ? " (already in service)" : ""));
       return Instantiate(name, "repaired");
+    }
     case Verb::kLock: return SetAdminState(kind, name, "Locked");
     case Verb::kUnlock: return SetAdminState(kind, name, "Unlocked");
     case Verb::kShutdown: return SetAdminState(kind, name, "ShuttingDown");
@@ -138,6 +143,7 @@ void Simulator::SetAdminState(const std::string& kind, const std::string& name,
   const std::string before = obj["spec"].value("adminState", "Unlocked");
   Say(absl::StrCat(ShortKind(kind), " ", name, " adminState ", before, " -> ", state));
   obj["spec"]["adminState"] = state;
+  shutdown_announced_.erase(name);
   obj["metadata"]["generation"] = obj["metadata"].value("generation", 1) + 1;
   if (before != "LockedInstantiation" || state == "LockedInstantiation") return;
   // Leaving LockedInstantiation: the agents instantiate what may run again.

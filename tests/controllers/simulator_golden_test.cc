@@ -136,6 +136,60 @@ shard-b   db     PartiallyAssigned  db-2
 )");
 }
 
+constexpr char kComponent[] = R"yaml(
+apiVersion: vigil.io/v1
+kind: Component
+metadata: {name: vlc-a-player}
+spec:
+  serviceUnit: vlc-a
+  csTypes: [stream]
+  exec: {instantiate: [/bin/true]}
+)yaml";
+
+TEST(SimulatorGolden, ComponentLadderThenSwap) {
+  std::string yaml = std::string(kTwoN) + "---" + kComponent;
+  // One component restart allowed per minute, then a unit restart (which
+  // resets the component count), then (unitRestartMax 1) a unit failover.
+  const std::string limits = "spec: {redundancyModel: 2N}";
+  yaml.replace(yaml.find(limits), limits.size(),
+               "spec: {redundancyModel: 2N, recovery: {componentRestartMax: 1, "
+               "unitRestartMax: 1}}");
+  const std::vector<SimulationEvent> events = {
+      Event(Verb::kFail, "comp", "vlc-a-player", absl::Seconds(1)),
+      Event(Verb::kFail, "comp", "vlc-a-player", absl::Seconds(2)),
+      Event(Verb::kFail, "comp", "vlc-a-player", absl::Seconds(3)),
+      Event(Verb::kFail, "comp", "vlc-a-player", absl::Seconds(4)),
+      Event(Verb::kSwap, "si", "stream-1", absl::Seconds(10))};
+  Result r = Simulate(yaml.c_str(), events, absl::Seconds(12));
+  EXPECT_EQ(Joined(r.timeline), R"(t=+0.000s  start: 2 nodes ready, 2 of 2 units in service
+t=+0.000s  assign stream-1 -> vlc-a Active (initial assignment)
+t=+0.000s  assign stream-1 -> vlc-b Standby (standby assignment)
+t=+1.000s  component vlc-a-player failed: ComponentRestart: component restart 1/1 within 1m
+t=+1.000s  unit vlc-a restarting (component restart)
+t=+1.200s  unit vlc-a restarted
+t=+2.000s  component vlc-a-player failed: UnitRestart: unit restart 1/1 within 10m (after 1 component restarts (max 1) within 1m)
+t=+2.000s  unit vlc-a restarting (unit restart)
+t=+2.200s  unit vlc-a restarted
+t=+3.000s  component vlc-a-player failed: ComponentRestart: component restart 1/1 within 1m
+t=+3.000s  unit vlc-a restarting (component restart)
+t=+3.200s  unit vlc-a restarted
+t=+4.000s  component vlc-a-player failed: UnitFailover: unit failover 1/3 within 10m (after 1 component restarts (max 1) within 1m; after 1 unit restarts (max 1) within 10m)
+t=+4.000s  unit vlc-a failed (component vlc-a-player failed)
+t=+4.000s  remove stream-1 from vlc-a (failover: unit vlc-a failed)
+t=+4.000s  promote stream-1 on vlc-b to Active (failover: standby vlc-b promoted (unit vlc-a failed))
+t=+5.000s  instantiate unit vlc-a (auto-repair)
+t=+5.500s  unit vlc-a in service
+t=+5.500s  assign stream-1 -> vlc-a Standby (standby assignment)
+t=+10.000s  swap si stream-1 requested (operation swap-stream-1-1)
+t=+10.000s  set stream-1 on vlc-b to Quiesced (SI swap of stream-1: vlc-a takes over from vlc-b)
+t=+10.000s  swap stream-1 Running: switchover under way
+t=+10.010s  promote stream-1 on vlc-a to Active (switchover: vlc-a takes over from vlc-b)
+t=+10.020s  set stream-1 on vlc-b to Standby (switchover done: vlc-b becomes standby)
+t=+10.030s  swap stream-1 Succeeded: active on vlc-a
+)");
+  EXPECT_THAT(r.table, ::testing::HasSubstr("stream-1  vlc    FullyAssigned  vlc-a   vlc-b"));
+}
+
 TEST(SimulatorGolden, SameInputSameOutput) {
   const std::vector<SimulationEvent> events = {
       Event(Verb::kFail, "node", "node-1", absl::Seconds(2)),
