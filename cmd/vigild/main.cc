@@ -22,7 +22,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
+#include "agent/node_agent.h"
 #include "api/object.h"
+#include "client/http_client.h"
 #include "controllers/assignment_controller.h"
 #include "server/api_server.h"
 #include "server/kubeconfig.h"
@@ -153,6 +155,14 @@ int WaitForSignal(const sigset_t& set) {
   return signal_number;
 }
 
+vigil::agent::NodeAgentOptions AgentOptions(const std::string& node, const fs::path& data_dir) {
+  vigil::agent::NodeAgentOptions options;
+  options.node = node;
+  options.data_dir = data_dir.string();
+  options.log = [](const std::string& line) { Log("node agent: " + line); };
+  return options;
+}
+
 int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
           const sigset_t& signals) {
   const fs::path data_dir = fs::absolute(flags.data_dir).lexically_normal();
@@ -177,9 +187,13 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
     Log("assignment controller: " + line);
   };
   vigil::controllers::AssignmentController assignments(&registry, assignment_options);
+  // The embedded node agent serves this host's node; its components keep
+  // running when vigild stops, and the next vigild adopts them.
+  vigil::agent::NodeAgent agent(&registry, AgentOptions(flags.node, data_dir));
   std::vector<Component> components = {
       {"assignment controller", [&] { return assignments.Start(); },
-       [&] { assignments.Stop(); }}};  // the node agent: a later issue
+       [&] { assignments.Stop(); }},
+      {"node agent", [&] { return agent.Start(); }, [&] { agent.Stop(); }}};
   size_t started = 0;
   if (status.ok()) status = StartComponents(components, &started);
   if (!status.ok()) {
@@ -199,6 +213,26 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
   return 0;
 }
 
+// `vigild agent`: only the node agent, for a node other than the server's,
+// talking to the API server over HTTP.
+int RunAgent(const std::string& server, const std::string& node, const std::string& dir,
+             const sigset_t& signals) {
+  vigil::client::HttpClientOptions client_options;
+  client_options.server = server;
+  vigil::client::HttpClient client(client_options);
+  const fs::path data_dir = fs::absolute(dir).lexically_normal();
+  vigil::agent::NodeAgent agent(&client, AgentOptions(node, data_dir));
+  if (absl::Status s = agent.Start(); !s.ok()) {
+    Log("node agent: " + std::string(s.message()));
+    return 1;
+  }
+  Log("node agent for " + node + " on " + server + " (data dir " + data_dir.string() + ")");
+  WaitForSignal(signals);
+  agent.Stop();
+  Log("stopped");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -212,8 +246,19 @@ int main(int argc, char** argv) {
                  "HOST:PORT to serve the API on (port 0: any free port)")
       ->capture_default_str();
   app.add_option("--node", flags.node, "This node's name (default: the host name)");
+  std::string agent_server, agent_node, agent_dir;
+  CLI::App* agent = app.add_subcommand("agent", "Run only the node agent of a node, against a "
+                                                "vigild elsewhere");
+  agent->add_option("--server", agent_server, "URL of the API server")->required();
+  agent->add_option("--node", agent_node, "This node's name (default: the host name)");
+  agent->add_option("--data-dir", agent_dir, "Logs, socket and state (default .vigil/agent-NODE)");
   CLI11_PARSE(app, argc, argv);
   if (flags.node.empty()) flags.node = DefaultNodeName();
+  if (agent->parsed()) {
+    if (agent_node.empty()) agent_node = DefaultNodeName();
+    if (agent_dir.empty()) agent_dir = ".vigil/agent-" + agent_node;
+    return RunAgent(agent_server, agent_node, agent_dir, signals);
+  }
   vigil::server::ApiServerOptions listen;
   if (absl::Status s = ParseListen(flags.listen, &listen); !s.ok()) {
     Log(std::string(s.message()));
