@@ -113,6 +113,8 @@ class ComponentRunner {
   // Re-attaches to a process a previous agent started. If it is gone the
   // death is reported as a failure.
   virtual void Adopt(const AdoptionRecord& record) = 0;
+  // Continues counting restarts from what an earlier agent reported.
+  virtual void RestoreRestartCount(int64_t count) = 0;
   // Stops monitoring and leaves any process running (agent shutdown: the
   // next agent adopts it).
   virtual void Detach() = 0;

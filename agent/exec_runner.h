@@ -50,6 +50,7 @@ class ExecRunner : public ComponentRunner {
   void Repair() override;
   void Adopt(const AdoptionRecord& record) override;
   void Detach() override;
+  void RestoreRestartCount(int64_t count) override { state_.restart_count = count; }
   bool Reached(const std::string& si, api::HaState ha_state) const override;
   bool Stopped() const override;
   std::vector<CsiAssignment> RunningCsis() const override { return running_csis_; }

@@ -77,6 +77,7 @@ void NodeAgent::EnsureRunners() {
     entry->spec = spec;
     entry->conditions = component.status.conditions;
     ComponentRunner* created = entry->runner.get();
+    created->RestoreRestartCount(component.status.restart_count);
     components_by_name_.emplace(name, std::move(entry));
     if (auto record = adoption_.find(name); record != adoption_.end()) {
       created->Adopt(record->second);

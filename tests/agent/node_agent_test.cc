@@ -161,9 +161,15 @@ TEST_F(NodeAgentTest, MissingCommandGetsAClearConditionAndDoesNotBlockTheOtherUn
 TEST_F(NodeAgentTest, RestartedAgentAdoptsRunningComponents) {
   StartController();
   StartAgent("n1");
-  CreateTwoN("n1", "ComponentFailover");
+  CreateTwoN("n1", "ComponentRestart", {{"componentRestartMax", 1}, {"unitRestartMax", 0}});
   ASSERT_TRUE(WaitActiveOn("a"));
   ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("si", "Standby") == "b"; }));
+  // One restart first: the count survives the agent's restart too.
+  ASSERT_EQ(kill(static_cast<pid_t>(Pid("a-server")), SIGKILL), 0);
+  ASSERT_TRUE(WaitFor([&] {
+    return Status("Component", "a-server").value("restartCount", 0) == 1 &&
+           ConfirmedUnit("si", "Active") == "a";
+  }));
   const int64_t pid = Pid("a-server");
   const std::string started = Status("Component", "a-server").value("startTime", "");
   StopAgent("n1");
@@ -174,10 +180,13 @@ TEST_F(NodeAgentTest, RestartedAgentAdoptsRunningComponents) {
   EXPECT_EQ(Status("Component", "a-server").value("startTime", ""), started);
   EXPECT_EQ(ConfirmedUnit("si", "Active"), "a");
   EXPECT_TRUE(Connects(port_));
-  EXPECT_EQ(Status("Component", "a-server").value("restartCount", 0), 0);
-  // The new agent watches it: a kill is a failure, handled at once.
+  EXPECT_EQ(Status("Component", "a-server").value("restartCount", 0), 1);
+  // The new agent watches it: a kill is a failure, handled at once (the
+  // probation counters are the agent's memory: it restarts in place again).
   ASSERT_EQ(kill(static_cast<pid_t>(pid), SIGKILL), 0);
-  ASSERT_TRUE(WaitActiveOn("b"));
+  ASSERT_TRUE(WaitFor([&] {
+    return Status("Component", "a-server").value("restartCount", 0) == 2 && Pid("a-server") != pid;
+  }));
 }
 
 TEST_F(NodeAgentTest, ComponentThatDiedWhileTheAgentWasAwayIsAFailure) {
