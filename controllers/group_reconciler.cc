@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,17 +13,60 @@
 namespace vigil::controllers {
 namespace {
 
+std::string Key(const std::string& instance, const std::string& unit) {
+  return absl::StrCat(instance, "\n", unit);
+}
+
+}  // namespace
+
+void ApplyChangesIndexed(const std::vector<core::Change>& changes,
+                         std::vector<core::Assignment>& assignments,
+                         std::vector<AppliedChange>& applied) {
+  std::unordered_map<std::string, size_t> index;
+  index.reserve(assignments.size() + changes.size());
+  for (size_t i = 0; i < assignments.size(); ++i) {
+    index.emplace(Key(assignments[i].instance, assignments[i].unit), i);
+  }
+  std::vector<bool> removed(assignments.size(), false);
+  for (const core::Change& change : changes) {
+    const std::string key = Key(change.instance, change.unit);
+    auto it = index.find(key);
+    std::optional<core::HaState> before;
+    if (it != index.end()) before = assignments[it->second].ha_state;
+    applied.push_back({change, before});
+    switch (change.kind) {
+      case core::ChangeKind::kAssign:
+        if (it != index.end()) break;
+        index.emplace(key, assignments.size());
+        assignments.push_back({change.instance, change.unit, change.ha_state, false});
+        removed.push_back(false);
+        break;
+      case core::ChangeKind::kSetHaState:
+        if (it == index.end()) break;
+        assignments[it->second].ha_state = change.ha_state;
+        assignments[it->second].confirmed = false;
+        break;
+      case core::ChangeKind::kRemove:
+        if (it == index.end()) break;
+        removed[it->second] = true;
+        index.erase(it);
+        break;
+    }
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < assignments.size(); ++i) {
+    if (removed[i]) continue;
+    if (kept != i) assignments[kept] = std::move(assignments[i]);  // no self-move
+    ++kept;
+  }
+  assignments.resize(kept);
+}
+
+namespace {
+
 // A decision never needs more rounds than this to reach a step that waits
 // for confirmation; the cap only guards against a core that never settles.
 constexpr int kMaxRounds = 32;
-
-std::optional<core::HaState> StateBefore(const core::GroupSnapshot& snapshot,
-                                         const core::Change& change) {
-  for (const core::Assignment& a : snapshot.assignments) {
-    if (a.instance == change.instance && a.unit == change.unit) return a.ha_state;
-  }
-  return std::nullopt;
-}
 
 // Records swap progress; keeps the snapshot's swap requests in step (the
 // unit a started swap moves away from; finished swaps dropped).
@@ -56,10 +100,9 @@ CoreRun RunCore(core::GroupSnapshot& snapshot, GroupReconcile& result) {
     TrackSwaps(decision.swaps, snapshot, run.swaps);
     const bool done = decision.changes.empty();
     for (const core::Change& change : decision.changes) {
-      result.changes.push_back({change, StateBefore(snapshot, change)});
       run.last_reason[change.instance] = change.reason;
     }
-    core::ApplyChanges(decision.changes, snapshot.assignments);
+    ApplyChangesIndexed(decision.changes, snapshot.assignments, result.changes);
     result.last = std::move(decision);
     if (done) break;
   }

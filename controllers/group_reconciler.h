@@ -39,6 +39,16 @@ struct AppliedChange {
 // "set stream-1 on vlc-a to Quiesced (...)", "remove stream-1 from vlc-a (...)".
 std::string DescribeChange(const AppliedChange& applied);
 
+// Applies `changes` to `assignments` exactly as core::ApplyChanges does
+// (assign appends an unconfirmed assignment unless one exists; set changes
+// the state and clears `confirmed`; remove erases, keeping the order), but
+// in time linear in their sizes (core::ApplyChanges searches the whole list
+// per change). Appends each change, with the state its assignment had
+// before, to `applied`.
+void ApplyChangesIndexed(const std::vector<core::Change>& changes,
+                         std::vector<core::Assignment>& assignments,
+                         std::vector<AppliedChange>& applied);
+
 struct GroupReconcile {
   // Whole objects (copies of the inputs, metadata.resourceVersion kept for
   // compare-and-swap) carrying their new status, to write with UpdateStatus.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -281,7 +283,22 @@ core::InstanceSpec ToCoreInstance(const api::ServiceInstance& si) {
   return spec;
 }
 
-void AddAssignments(const api::ServiceInstance& si, const GroupView& view,
+// What each unit reports reached: unit -> SI -> HA state.
+using ReachedIndex =
+    std::unordered_map<std::string_view, std::unordered_map<std::string_view, api::HaState>>;
+
+ReachedIndex IndexReached(const GroupView& view) {
+  ReachedIndex index;
+  for (const auto& [name, unit] : view.units) {
+    auto& reached = index[name];
+    for (const api::ReachedHaState& r : unit.status.ha_states) {
+      reached.emplace(r.service_instance, r.ha_state);
+    }
+  }
+  return index;
+}
+
+void AddAssignments(const api::ServiceInstance& si, const ReachedIndex& reached,
                     std::vector<core::Assignment>& out) {
   for (const api::Assignment& a : si.status.assignments) {
     if (a.ha_state == api::HaState::kNone) continue;
@@ -289,9 +306,11 @@ void AddAssignments(const api::ServiceInstance& si, const GroupView& view,
     assignment.instance = si.metadata.name;
     assignment.unit = a.unit;
     assignment.ha_state = ToCore(a.ha_state);
-    auto unit = view.units.find(a.unit);
-    assignment.confirmed = unit != view.units.end() &&
-                           ReachedState(unit->second, si.metadata.name) == a.ha_state;
+    auto unit = reached.find(a.unit);
+    if (unit != reached.end()) {
+      auto state = unit->second.find(si.metadata.name);
+      assignment.confirmed = state != unit->second.end() && state->second == a.ha_state;
+    }
     out.push_back(std::move(assignment));
   }
 }
@@ -337,9 +356,10 @@ core::GroupSnapshot BuildSnapshot(const GroupView& view, absl::Time now) {
   for (const auto& [name, unit] : view.units) {
     snapshot.units.push_back(ToCoreUnit(unit, view));
   }
+  const ReachedIndex reached = IndexReached(view);
   for (const auto& [name, si] : view.instances) {
     snapshot.instances.push_back(ToCoreInstance(si));
-    AddAssignments(si, view, snapshot.assignments);
+    AddAssignments(si, reached, snapshot.assignments);
   }
   AddSponsors(view, snapshot);
   AddSwaps(view, snapshot);

@@ -1,6 +1,8 @@
 // Status writing and the pure ReconcileGroup loop.
 #include "controllers/group_status.h"
 
+#include <random>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -249,6 +251,42 @@ TEST(ReconcileGroup, SwapOperationProgressIsRecorded) {
   EXPECT_EQ(world.Status("ServiceInstance", "s")["standbyUnits"], Json({"a"}));
   EXPECT_EQ(world.Status("ServiceGroup", "g")["lastAdjustment"],
             "2026-01-01T00:00:01.000Z");
+}
+
+TEST(ApplyChangesIndexed, SameResultAsTheCore) {
+  std::mt19937 rng(7);
+  const core::ChangeKind kinds[] = {core::ChangeKind::kAssign, core::ChangeKind::kSetHaState,
+                                    core::ChangeKind::kRemove};
+  const core::HaState states[] = {core::HaState::kActive, core::HaState::kStandby,
+                                  core::HaState::kQuiesced};
+  for (int round = 0; round < 300; ++round) {
+    std::vector<core::Assignment> start;
+    for (int i = 0; i < static_cast<int>(rng() % 6); ++i) {
+      start.push_back({"s" + std::to_string(rng() % 3), "u" + std::to_string(i),
+                       states[rng() % 3], rng() % 2 == 0});
+    }
+    std::vector<core::Change> changes;
+    for (int i = 0; i < static_cast<int>(rng() % 8); ++i) {
+      core::Change c;
+      c.kind = kinds[rng() % 3];
+      c.instance = "s" + std::to_string(rng() % 3);
+      c.unit = "u" + std::to_string(rng() % 6);
+      c.ha_state = states[rng() % 3];
+      changes.push_back(c);
+    }
+    std::vector<core::Assignment> mine = start, theirs = start;
+    std::vector<AppliedChange> applied;
+    ApplyChangesIndexed(changes, mine, applied);
+    core::ApplyChanges(changes, theirs);
+    ASSERT_EQ(mine.size(), theirs.size()) << round;
+    for (size_t i = 0; i < mine.size(); ++i) {
+      EXPECT_EQ(mine[i].instance, theirs[i].instance) << round;
+      EXPECT_EQ(mine[i].unit, theirs[i].unit) << round;
+      EXPECT_EQ(mine[i].ha_state, theirs[i].ha_state) << round;
+      EXPECT_EQ(mine[i].confirmed, theirs[i].confirmed) << round;
+    }
+    EXPECT_EQ(applied.size(), changes.size());
+  }
 }
 
 TEST(ReconcileGroup, UnreadableGroupIsAnError) {
