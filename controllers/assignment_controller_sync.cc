@@ -187,6 +187,11 @@ bool AssignmentController::ReconcileGroupKey(const std::string& name, absl::Time
     Log(absl::StrCat("group ", name, " unreadable: ", result.status().ToString()));
     return true;  // retrying cannot help; the next change of it will
   }
+  if (options_.debug) {
+    for (const std::string& problem : result->unreadable) {
+      Log(absl::StrCat("group ", name, ": skipped unreadable ", problem));
+    }
+  }
   bool ok = true;
   for (const api::Json& op : result->operation_writes) ok = ok && WriteStatus(op);
   if (ok && result->group_write) ok = WriteStatus(*result->group_write);
