@@ -8,8 +8,7 @@
 namespace vigil::agent {
 
 std::string FormatTime(std::chrono::system_clock::time_point time) {
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E3SZ", absl::FromChrono(time),
-                          absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E3SZ", absl::FromChrono(time), absl::UTCTimeZone());
 }
 
 std::map<std::string, std::string> BuildEnvironment(

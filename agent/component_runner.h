@@ -37,6 +37,8 @@ class EventLoop;
 class ProcessMonitor;
 class Spawner;
 
+using Millis = std::chrono::milliseconds;
+
 // One CSI the agent wants a component to hold, in an HA state.
 struct CsiAssignment {
   std::string service_instance;
@@ -52,11 +54,11 @@ struct CsiAssignment {
 // What a runner reports; the agent turns it into Component status.
 struct RunnerState {
   api::PresenceState presence = api::PresenceState::kUninstantiated;
-  bool failed = false;        // a failure is being handled (operState Disabled)
+  bool failed = false;                          // a failure is being handled (operState Disabled)
   api::HaState ha_state = api::HaState::kNone;  // the state it holds now
   pid_t pid = 0;
-  uint64_t start_ticks = 0;   // kernel start time of pid (adoption)
-  std::string start_time;     // RFC 3339 (ms), when pid was started
+  uint64_t start_ticks = 0;  // kernel start time of pid (adoption)
+  std::string start_time;    // RFC 3339 (ms), when pid was started
   int64_t restart_count = 0;
   api::Failure last_failure;  // empty reason: none
   // The recovery the component itself asked for with its last failure
@@ -75,14 +77,14 @@ struct RunnerContext {
   EventLoop* loop = nullptr;
   ProcessMonitor* monitor = nullptr;
   Spawner* spawner = nullptr;
-  std::string log_dir;     // <data-dir>/logs
-  std::string socket_path; // the local API (saAware)
+  std::string log_dir;      // <data-dir>/logs
+  std::string socket_path;  // the local API (saAware)
   std::string node;
   std::function<std::chrono::system_clock::time_point()> wall_now;
 };
 
 struct RunnerCallbacks {
-  std::function<void()> on_change;                         // state() changed
+  std::function<void()> on_change;  // state() changed
   std::function<void(const api::Failure& failure)> on_failure;
 };
 

@@ -52,11 +52,11 @@ class EventLoop {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Task> tasks_;                                   // GUARDED_BY(mu_)
-  std::multimap<Clock::time_point, TimerId> deadlines_;      // GUARDED_BY(mu_)
-  std::map<TimerId, Task> timers_;                           // GUARDED_BY(mu_)
-  TimerId next_timer_ = 1;                                   // GUARDED_BY(mu_)
-  bool stopping_ = false;                                    // GUARDED_BY(mu_)
+  std::deque<Task> tasks_;                               // GUARDED_BY(mu_)
+  std::multimap<Clock::time_point, TimerId> deadlines_;  // GUARDED_BY(mu_)
+  std::map<TimerId, Task> timers_;                       // GUARDED_BY(mu_)
+  TimerId next_timer_ = 1;                               // GUARDED_BY(mu_)
+  bool stopping_ = false;                                // GUARDED_BY(mu_)
   std::thread thread_;
   std::thread::id thread_id_;
 };

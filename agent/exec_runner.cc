@@ -81,11 +81,12 @@ void ExecRunner::StartInstantiation(int attempt) {
   SetOp(Op::kInstantiate);
   state_.presence = restarting_ ? PresenceState::kRestarting : PresenceState::kInstantiating;
   running_csis_ = WantedCsis();
-  SetCondition(false, "Instantiating", absl::StrCat("attempt ", attempt, " of ",
-                                                    spec_.instantiation.attempts));
+  SetCondition(false, "Instantiating",
+               absl::StrCat("attempt ", attempt, " of ", spec_.instantiation.attempts));
   std::map<std::string, std::string> env = BuildEnvironment(who_, spec_.env, running_csis_);
   SpawnOptions options;
-  for (const std::string& arg : spec_.instantiate) options.argv.push_back(ExpandVariables(arg, env));
+  for (const std::string& arg : spec_.instantiate)
+    options.argv.push_back(ExpandVariables(arg, env));
   options.env = std::move(env);
   options.working_dir = spec_.working_dir;
   options.log_path = context_.log_dir + "/" + who_.name + ".log";
@@ -99,11 +100,12 @@ void ExecRunner::StartInstantiation(int attempt) {
   state_.start_ticks = process_->start_ticks();
   state_.start_time = FormatTime(context_.wall_now());
   WatchProcess();
-  op_timer_ = context_.loop->PostAfter(spec_.instantiate_timeout, Guard([this] {
-    op_timer_ = 0;
-    AttemptFailed("InstantiateTimeout",
-                  absl::StrCat("not ready within ", spec_.instantiate_timeout.count(), "ms"));
-  }));
+  op_timer_ = context_.loop->PostAfter(
+      spec_.instantiate_timeout, Guard([this] {
+        op_timer_ = 0;
+        AttemptFailed("InstantiateTimeout",
+                      absl::StrCat("not ready within ", spec_.instantiate_timeout.count(), "ms"));
+      }));
   if (spec_.health_check.has_value()) {
     StartHealthCheck(/*wait_for_pass=*/true);
   } else {
@@ -116,8 +118,8 @@ void ExecRunner::WatchProcess() {
   const Process* process = process_.get();
   EventLoop* loop = context_.loop;
   auto on_exit = Guard([this, process](const ExitInfo& exit) { OnExit(process, exit); });
-  absl::StatusOr<ProcessMonitor::WatchId> id = context_.monitor->Watch(
-      process_, [loop, on_exit](const ExitInfo& exit) mutable {
+  absl::StatusOr<ProcessMonitor::WatchId> id =
+      context_.monitor->Watch(process_, [loop, on_exit](const ExitInfo& exit) mutable {
         loop->Post([on_exit, exit]() mutable { on_exit(exit); });
       });
   watch_id_ = id.ok() ? *id : 0;
@@ -125,7 +127,8 @@ void ExecRunner::WatchProcess() {
 
 void ExecRunner::StartHealthCheck(bool wait_for_pass) {
   const api::ExecHealthCheck& check = *spec_.health_check;
-  HealthCheckSettings settings{.period = check.period, .timeout = check.timeout,
+  HealthCheckSettings settings{.period = check.period,
+                               .timeout = check.timeout,
                                .failure_threshold = static_cast<int>(check.failure_threshold)};
   EventLoop* loop = context_.loop;
   const uint64_t serial = ++checker_serial_;
@@ -137,11 +140,11 @@ void ExecRunner::StartHealthCheck(bool wait_for_pass) {
   });
   checker_ = std::make_unique<HealthChecker>(
       MakeProbe(check, BuildEnvironment(who_, spec_.env, running_csis_)), settings,
-      HealthChecker::Callbacks{
-          .on_first_pass = [loop, ready] { loop->Post(ready); },
-          .on_unhealthy = [loop, unhealthy](const std::string& why) {
-            loop->Post([unhealthy, why]() mutable { unhealthy(why); });
-          }});
+      HealthChecker::Callbacks{.on_first_pass = [loop, ready] { loop->Post(ready); },
+                               .on_unhealthy =
+                                   [loop, unhealthy](const std::string& why) {
+                                     loop->Post([unhealthy, why]() mutable { unhealthy(why); });
+                                   }});
   checker_->Start(wait_for_pass);
 }
 
@@ -158,8 +161,9 @@ void ExecRunner::OnReady() {
 
 void ExecRunner::AttemptFailed(const std::string& reason, const std::string& message) {
   StopHealthCheck();
-  SetCondition(false, reason, absl::StrCat(message, " (attempt ", attempt_, " of ",
-                                           spec_.instantiation.attempts, ")"));
+  SetCondition(
+      false, reason,
+      absl::StrCat(message, " (attempt ", attempt_, " of ", spec_.instantiation.attempts, ")"));
   if (process_ != nullptr) {
     StartCleanup([this] { AfterAttemptFailed(); });
   } else {
@@ -178,14 +182,14 @@ void ExecRunner::AfterAttemptFailed() {
     SetOp(Op::kRetryDelay);
     const int next = attempt_ + 1;
     op_timer_ = context_.loop->PostAfter(spec_.instantiation.delay, Guard([this, next] {
-      op_timer_ = 0;
-      SetOp(Op::kNone);
-      if (WantRunning()) {
-        StartInstantiation(next);
-      } else {
-        FinishStopped();
-      }
-    }));
+                                           op_timer_ = 0;
+                                           SetOp(Op::kNone);
+                                           if (WantRunning()) {
+                                             StartInstantiation(next);
+                                           } else {
+                                             FinishStopped();
+                                           }
+                                         }));
     Notify();
     return;
   }
@@ -213,8 +217,7 @@ void ExecRunner::OnExit(const Process* process, const ExitInfo& exit) {
     case Op::kNone:
     case Op::kRetryDelay:
       if (ExitedAtStart(exit)) {
-        state_.presence = restarting_ ? PresenceState::kRestarting
-                                      : PresenceState::kInstantiating;
+        state_.presence = restarting_ ? PresenceState::kRestarting : PresenceState::kInstantiating;
         AttemptFailed("ExitedAtStart", "process " + exit.Describe() + " right after start");
         return;
       }

@@ -92,7 +92,9 @@ class ExecRunner : public ComponentRunner {
   void RecordFailure(const std::string& reason, const std::string& message);
   void Notify();
   template <typename F>
-  auto Guard(F task) { return Guarded(life_, std::move(task)); }
+  auto Guard(F task) {
+    return Guarded(life_, std::move(task));
+  }
 
   const RunnerContext context_;
   const ComponentIdentity who_;

@@ -34,9 +34,10 @@ void ExecRunner::StartTerminate() {
     (void)process_->SignalGroup(SIGTERM);
   }
   op_timer_ = context_.loop->PostAfter(spec_.terminate_timeout, Guard([this] {
-    op_timer_ = 0;
-    if (op_ == Op::kTerminate) StartCleanup([this] { FinishStopped(); });
-  }));
+                                         op_timer_ = 0;
+                                         if (op_ == Op::kTerminate)
+                                           StartCleanup([this] { FinishStopped(); });
+                                       }));
   Notify();
 }
 
@@ -50,9 +51,9 @@ void ExecRunner::StartCleanup(std::function<void()> then) {
   if (!spec_.cleanup.empty()) RunHelperCommand(spec_.cleanup);
   if (process_ != nullptr) (void)process_->SignalGroup(SIGTERM);
   op_timer_ = context_.loop->PostAfter(spec_.cleanup_timeout, Guard([this] {
-    op_timer_ = 0;
-    OnCleanupTimeout(/*killed=*/false);
-  }));
+                                         op_timer_ = 0;
+                                         OnCleanupTimeout(/*killed=*/false);
+                                       }));
   CheckCleanupDone();
 }
 
@@ -75,9 +76,9 @@ void ExecRunner::OnCleanupTimeout(bool killed) {
   if (!killed && process_ != nullptr) {
     (void)process_->SignalGroup(SIGKILL);
     op_timer_ = context_.loop->PostAfter(kKillGrace, Guard([this] {
-      op_timer_ = 0;
-      OnCleanupTimeout(/*killed=*/true);
-    }));
+                                           op_timer_ = 0;
+                                           OnCleanupTimeout(/*killed=*/true);
+                                         }));
     return;
   }
   SetOp(Op::kNone);
@@ -234,8 +235,7 @@ void ExecRunner::SetOp(Op op) {
   op_ = op;
 }
 
-void ExecRunner::SetCondition(bool ready, const std::string& reason,
-                              const std::string& message) {
+void ExecRunner::SetCondition(bool ready, const std::string& reason, const std::string& message) {
   state_.ready = ready;
   state_.reason = reason;
   state_.message = message;

@@ -1,6 +1,7 @@
 #include "agent/health_check.h"
 
 #include <fcntl.h>
+#include <httplib.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -9,8 +10,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-
-#include <httplib.h>
 
 #include "absl/strings/str_cat.h"
 #include "agent/process.h"
@@ -60,8 +59,7 @@ class TcpProbe : public Probe {
       } else if (errno == EINPROGRESS) {
         status = FinishConnect(fd, timeout, target);
       } else {
-        status = absl::UnavailableError(absl::StrCat("connect to ", target, ": ",
-                                                     strerror(errno)));
+        status = absl::UnavailableError(absl::StrCat("connect to ", target, ": ", strerror(errno)));
       }
       close(fd);
     }
@@ -141,8 +139,7 @@ std::unique_ptr<Probe> MakeTcpProbe(std::string host, int port) {
 
 std::unique_ptr<Probe> MakeHttpProbe(std::string scheme, std::string host, int port,
                                      std::string path) {
-  return std::make_unique<HttpProbe>(std::move(scheme), std::move(host), port,
-                                     std::move(path));
+  return std::make_unique<HttpProbe>(std::move(scheme), std::move(host), port, std::move(path));
 }
 
 std::unique_ptr<Probe> MakeExecProbe(std::vector<std::string> argv,
@@ -220,8 +217,8 @@ void HealthChecker::Run(bool wait_for_pass) {
     if (!passed) continue;
     if (++failures >= settings_.failure_threshold) {
       if (callbacks_.on_unhealthy) {
-        callbacks_.on_unhealthy(absl::StrCat("health check failed ", failures,
-                                             " times: ", result.message()));
+        callbacks_.on_unhealthy(
+            absl::StrCat("health check failed ", failures, " times: ", result.message()));
       }
       return;
     }

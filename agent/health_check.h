@@ -68,8 +68,7 @@ class HealthChecker {
     std::function<void(const std::string& reason)> on_unhealthy;  // at most once
   };
 
-  HealthChecker(std::unique_ptr<Probe> probe, HealthCheckSettings settings,
-                Callbacks callbacks);
+  HealthChecker(std::unique_ptr<Probe> probe, HealthCheckSettings settings, Callbacks callbacks);
   ~HealthChecker();  // Stops.
 
   // Starts probing at once. `wait_for_pass`: begin in start-up mode (fast,

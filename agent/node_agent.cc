@@ -79,9 +79,9 @@ absl::Status NodeAgent::Start() {
   saved_records_ = adoption_;
   if (absl::Status s = monitor_.Start(); !s.ok()) return s;
   AddInformerHandlers();
-  controllers::Informer* informers[] = {&node_informer_, &group_informer_, &unit_informer_,
-                                        &component_informer_, &instance_informer_,
-                                        &operation_informer_};
+  controllers::Informer* informers[] = {&node_informer_,     &group_informer_,
+                                        &unit_informer_,     &component_informer_,
+                                        &instance_informer_, &operation_informer_};
   for (controllers::Informer* informer : informers) informer->Start();
   for (controllers::Informer* informer : informers) {
     if (!informer->WaitForSync(options_.sync_timeout)) {
@@ -107,9 +107,9 @@ absl::Status NodeAgent::Start() {
 }
 
 void NodeAgent::Stop() {
-  controllers::Informer* informers[] = {&node_informer_, &group_informer_, &unit_informer_,
-                                        &component_informer_, &instance_informer_,
-                                        &operation_informer_};
+  controllers::Informer* informers[] = {&node_informer_,     &group_informer_,
+                                        &unit_informer_,     &component_informer_,
+                                        &instance_informer_, &operation_informer_};
   for (controllers::Informer* informer : informers) informer->Stop();
   StopLocalApi();
   if (started_) {
@@ -147,9 +147,9 @@ void NodeAgent::AddInformerHandlers() {
   auto changed = [this](const controllers::ObjectPtr&, const controllers::ObjectPtr&) {
     ScheduleReconcile();
   };
-  for (controllers::Informer* informer : {&node_informer_, &group_informer_, &unit_informer_,
-                                          &component_informer_, &instance_informer_,
-                                          &operation_informer_}) {
+  for (controllers::Informer* informer :
+       {&node_informer_, &group_informer_, &unit_informer_, &component_informer_,
+        &instance_informer_, &operation_informer_}) {
     informer->AddHandler(changed);
   }
 }
@@ -197,7 +197,8 @@ void NodeAgent::Reconcile() {
       it->second->last_status = (*obj)["status"];
     }
   }
-  std::erase_if(unit_states_, [&](const auto& entry) { return !view_.units.contains(entry.first); });
+  std::erase_if(unit_states_,
+                [&](const auto& entry) { return !view_.units.contains(entry.first); });
   EnsureRunners();
   ApplyDesired();
   HandleOperations();

@@ -57,6 +57,7 @@
 namespace vigil::agent {
 
 class LocalApiServer;
+class SaAwareRunner;
 
 struct NodeAgentOptions {
   std::string node;      // required
@@ -68,7 +69,7 @@ struct NodeAgentOptions {
   std::chrono::milliseconds repair_hold{5000};
   std::chrono::milliseconds sync_timeout{30000};
   std::string version = "0.1.0";
-  std::string user;  // audit name of its writes; default "agent/<node>"
+  std::string user;                             // audit name of its writes; default "agent/<node>"
   std::function<void(const std::string&)> log;  // default: stderr
   // Serve the local API for saAware components on <data_dir>/agent.sock.
   bool serve_local_api = true;
@@ -103,6 +104,7 @@ class NodeAgent {
  private:
   struct UnitState;
   struct ComponentEntry;
+  class LocalApiAdapter;
 
   void AddInformerHandlers();
   void ScheduleReconcile();
@@ -121,6 +123,7 @@ class NodeAgent {
                                                      const RunnerCallbacks& callbacks);
   absl::Status StartLocalApi();
   void StopLocalApi();
+  SaAwareRunner* FindSaAwareRunner(const std::string& component);
   void ApplyDesired();
   void RetireRemovedRunners();
   void OnRunnerFailure(const std::string& component, const api::Failure& failure);
@@ -148,12 +151,13 @@ class NodeAgent {
 
   client::Client* const client_;
   NodeAgentOptions options_;
-  controllers::Informer node_informer_, group_informer_, unit_informer_,
-      component_informer_, instance_informer_, operation_informer_;
+  controllers::Informer node_informer_, group_informer_, unit_informer_, component_informer_,
+      instance_informer_, operation_informer_;
   EventLoop loop_;
   ProcessMonitor monitor_;
   PosixSpawner spawner_;
   StatusWriter writer_;
+  std::unique_ptr<LocalApiAdapter> local_api_adapter_;
   std::unique_ptr<LocalApiServer> local_api_;
   std::atomic<bool> reconcile_pending_{false};
   std::atomic<bool> status_pending_{false};

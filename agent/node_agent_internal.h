@@ -11,6 +11,7 @@
 #include <string>
 
 #include "agent/component_runner.h"
+#include "agent/local_api.h"
 #include "agent/node_agent.h"
 #include "api/types.h"
 
@@ -42,9 +43,9 @@ struct NodeAgent::UnitState {
 struct NodeAgent::ComponentEntry {
   std::unique_ptr<ComponentRunner> runner;
   std::string unit;
-  std::string kind;       // "exec" or "saAware"
-  api::Json spec;         // the spec the runner was made or updated with
-  bool removing = false;  // gone from the view: stopping, then erased
+  std::string kind;                 // "exec" or "saAware"
+  api::Json spec;                   // the spec the runner was made or updated with
+  bool removing = false;            // gone from the view: stopping, then erased
   std::deque<SteadyTime> restarts;  // within componentRestartProbation
   std::vector<CsiAssignment> csis;  // what it was last told to hold
   std::vector<api::Condition> conditions;
@@ -59,6 +60,26 @@ struct NodeAgent::ComponentEntry {
     return std::any_of(running.begin(), running.end(),
                        [&](const CsiAssignment& c) { return c.service_instance == si; });
   }
+};
+
+// Routes the local API's calls (server threads) to the saAware runners
+// (loop thread).
+class NodeAgent::LocalApiAdapter : public LocalApiHandler {
+ public:
+  explicit LocalApiAdapter(NodeAgent* agent) : agent_(agent) {}
+  absl::StatusOr<api::Json> Register(const std::string& component,
+                                     std::shared_ptr<SaSession> session) override;
+  void Confirm(const std::string& component, const std::string& token, int64_t seq, bool ok,
+               const std::string& message) override;
+  void Heartbeat(const std::string& component, const std::string& token) override;
+  void HealthCheckAnswer(const std::string& component, const std::string& token,
+                         int64_t seq) override;
+  void ReportError(const std::string& component, const std::string& token,
+                   std::optional<api::RecoveryAction> recovery, const std::string& reason) override;
+
+ private:
+  void OnRunner(const std::string& component, std::function<void(SaAwareRunner&)> action);
+  NodeAgent* const agent_;
 };
 
 // "exec", "saAware", "virtualMachine" or "" for a component's spec.

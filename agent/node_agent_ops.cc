@@ -23,7 +23,8 @@ void NodeAgent::HandleOperations() {
     handled_operations_.insert(name);
     switch (op.spec.action) {
       case api::OperationAction::kRestartUnit:
-        if (unit_states_.contains(target) && unit_states_.at(target)->in_service_since <= op.status.start_time) {
+        if (unit_states_.contains(target) &&
+            unit_states_.at(target)->in_service_since <= op.status.start_time) {
           Log(absl::StrCat("operation ", name, ": restarting unit ", target));
           RestartUnit(target);
         }
@@ -71,8 +72,10 @@ void NodeAgent::SaveAdoption() {
   for (const auto& [name, entry] : components_by_name_) {
     const RunnerState& state = entry->runner->state();
     if (state.pid == 0) continue;
-    records[name] = {.pid = state.pid, .start_ticks = state.start_ticks,
-                     .start_time = state.start_time, .csis = entry->runner->RunningCsis()};
+    records[name] = {.pid = state.pid,
+                     .start_ticks = state.start_ticks,
+                     .start_time = state.start_time,
+                     .csis = entry->runner->RunningCsis()};
   }
   if (ToJson(records) == ToJson(saved_records_)) return;
   saved_records_ = records;

@@ -36,8 +36,11 @@ std::chrono::milliseconds RepairBackoff(int quick_failures) {
 
 std::unique_ptr<ComponentRunner> NodeAgent::MakeRunner(const api::Component& component) {
   const std::string name = component.metadata.name;
-  RunnerContext context{.loop = &loop_, .monitor = &monitor_, .spawner = &spawner_,
-                        .log_dir = log_dir(), .socket_path = socket_path(),
+  RunnerContext context{.loop = &loop_,
+                        .monitor = &monitor_,
+                        .spawner = &spawner_,
+                        .log_dir = log_dir(),
+                        .socket_path = socket_path(),
                         .node = options_.node,
                         .wall_now = [] { return std::chrono::system_clock::now(); }};
   RunnerCallbacks callbacks{
@@ -131,10 +134,10 @@ void NodeAgent::OnRunnerFailure(const std::string& name, const api::Failure& fai
   ComponentEntry& entry = *entry_it->second;
   auto unit_it = unit_states_.find(entry.unit);
   auto component = view_.components.find(name);
-  if (unit_it == unit_states_.end() || component == view_.components.end() || entry.removing) return;
+  if (unit_it == unit_states_.end() || component == view_.components.end() || entry.removing)
+    return;
   UnitState& unit = *unit_it->second;
-  unit.last_failure = {.reason = name + ": " + failure.reason, .time = failure.time,
-                       .source = ""};
+  unit.last_failure = {.reason = name + ": " + failure.reason, .time = failure.time, .source = ""};
   if (unit.failed) {
     WriteUnitStatus(entry.unit, /*urgent=*/true);
     return;  // already failed over; repair handles it
@@ -144,16 +147,15 @@ void NodeAgent::OnRunnerFailure(const std::string& name, const api::Failure& fai
   const api::GroupRecovery policy =
       group != view_.groups.end() ? group->second.spec.recovery : api::GroupRecovery{};
   const Steady::time_point now = Steady::now();
-  FailureContext context{
-      .recommended = entry.runner->state().recommended_recovery.value_or(
-          component->second.spec.recovery),
-      .disable_restart = component->second.spec.disable_restart,
-      .lifecycle_failure = failure.reason.starts_with("InstantiationFailed") ||
-                           failure.reason.starts_with("TerminationFailed"),
-      .component_restarts_in_probation =
-          CountWithin(entry.restarts, policy.component_restart_probation, now),
-      .unit_restarts_in_probation =
-          CountWithin(unit.unit_restarts, policy.unit_restart_probation, now)};
+  FailureContext context{.recommended = entry.runner->state().recommended_recovery.value_or(
+                             component->second.spec.recovery),
+                         .disable_restart = component->second.spec.disable_restart,
+                         .lifecycle_failure = failure.reason.starts_with("InstantiationFailed") ||
+                                              failure.reason.starts_with("TerminationFailed"),
+                         .component_restarts_in_probation =
+                             CountWithin(entry.restarts, policy.component_restart_probation, now),
+                         .unit_restarts_in_probation =
+                             CountWithin(unit.unit_restarts, policy.unit_restart_probation, now)};
   const LocalRecovery recovery = DecideRecovery(context, policy);
   Log(absl::StrCat(name, " failed (", failure.reason, "): ", std::string(ToString(recovery))));
   switch (recovery) {
@@ -193,8 +195,8 @@ void NodeAgent::FailUnit(const std::string& unit_name, const std::string& compon
   CheckFenced(unit_name);
   unit.restarting = false;
   unit.failed_at = Steady::now();
-  const bool quick = unit.repaired_at != SteadyTime() &&
-                     unit.failed_at - unit.repaired_at < kQuickFailureWindow;
+  const bool quick =
+      unit.repaired_at != SteadyTime() && unit.failed_at - unit.repaired_at < kQuickFailureWindow;
   unit.quick_failures = quick ? unit.quick_failures + 1 : 0;
   WriteUnitStatus(unit_name, /*urgent=*/true);
   for (auto& [name, entry] : components_by_name_) {

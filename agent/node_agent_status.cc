@@ -14,9 +14,9 @@ using api::PresenceState;
 
 // Sets condition `type` in `conditions`; lastTransitionTime moves only when
 // its status flips.
-void SetCondition(std::vector<api::Condition>& conditions, const std::string& type,
-                  bool status, const std::string& reason, const std::string& message,
-                  int64_t generation, const std::string& now) {
+void SetCondition(std::vector<api::Condition>& conditions, const std::string& type, bool status,
+                  const std::string& reason, const std::string& message, int64_t generation,
+                  const std::string& now) {
   const api::ConditionStatus value =
       status ? api::ConditionStatus::kTrue : api::ConditionStatus::kFalse;
   auto it = std::find_if(conditions.begin(), conditions.end(),
@@ -46,7 +46,6 @@ void NodeAgent::WriteStatuses() {
   MaybeRepair();
   SaveAdoption();
 }
-
 
 void NodeAgent::WriteUnitStatus(const std::string& name, bool urgent) {
   auto unit = unit_states_.find(name);
@@ -176,9 +175,8 @@ std::vector<api::ReachedHaState> NodeAgent::ReachedHaStates(const std::string& n
       }
     }
   }
-  std::sort(reached.begin(), reached.end(), [](const auto& a, const auto& b) {
-    return a.service_instance < b.service_instance;
-  });
+  std::sort(reached.begin(), reached.end(),
+            [](const auto& a, const auto& b) { return a.service_instance < b.service_instance; });
   return reached;
 }
 
@@ -187,12 +185,11 @@ api::ServiceUnitStatus NodeAgent::BuildUnitStatus(const std::string& name) {
   const api::ServiceUnit& su = view_.units.at(name);
   bool restart_done = false;
   if (unit.restarting) {
-    restart_done = std::none_of(components_by_name_.begin(), components_by_name_.end(),
-                                [&](const auto& c) {
-                                  return c.second->unit == name &&
-                                         c.second->runner->state().presence ==
-                                             PresenceState::kRestarting;
-                                });
+    restart_done =
+        std::none_of(components_by_name_.begin(), components_by_name_.end(), [&](const auto& c) {
+          return c.second->unit == name &&
+                 c.second->runner->state().presence == PresenceState::kRestarting;
+        });
     unit.restarting = !restart_done;
   }
   const bool in_service = UnitInService(name);
@@ -206,10 +203,10 @@ api::ServiceUnitStatus NodeAgent::BuildUnitStatus(const std::string& name) {
   status.presence_state = UnitPresence(name);
   const bool disabled = unit.failed && unit.fencing_component.empty();
   status.oper_state = disabled ? api::OperState::kDisabled : api::OperState::kEnabled;
-  status.readiness_state =
-      in_service ? api::ReadinessState::kInService
-      : su.spec.admin_state == api::AdminState::kShuttingDown ? api::ReadinessState::kStopping
-                                                               : api::ReadinessState::kOutOfService;
+  status.readiness_state = in_service ? api::ReadinessState::kInService
+                           : su.spec.admin_state == api::AdminState::kShuttingDown
+                               ? api::ReadinessState::kStopping
+                               : api::ReadinessState::kOutOfService;
   unit.reached = ReachedHaStates(name);
   status.ha_states = unit.reached;
   for (const api::ReachedHaState& r : unit.reached) {

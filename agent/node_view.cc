@@ -14,8 +14,8 @@ void ReadAll(const std::vector<controllers::ObjectPtr>& objects, std::map<std::s
     if (obj == nullptr) continue;
     absl::StatusOr<T> typed = api::FromJson<T>(*obj);
     if (!typed.ok()) {
-      unreadable.push_back(absl::StrCat(api::KindOf(*obj), "/", api::NameOf(*obj), ": ",
-                                        typed.status().message()));
+      unreadable.push_back(
+          absl::StrCat(api::KindOf(*obj), "/", api::NameOf(*obj), ": ", typed.status().message()));
       continue;
     }
     if (!typed->metadata.deletion_timestamp.empty() || !keep(*typed)) continue;
@@ -60,20 +60,18 @@ NodeView ReadNodeView(const std::string& node, const NodeViewSources& sources) {
   });
   ReadAll(sources.components, view.components, view.unreadable,
           [&](const api::Component& c) { return view.units.contains(c.spec.service_unit); });
-  ReadAll(sources.instances, view.instances, view.unreadable,
-          [&](const api::ServiceInstance& si) {
-            return std::any_of(si.status.assignments.begin(), si.status.assignments.end(),
-                               [&](const api::Assignment& a) { return view.units.contains(a.unit); });
-          });
+  ReadAll(sources.instances, view.instances, view.unreadable, [&](const api::ServiceInstance& si) {
+    return std::any_of(si.status.assignments.begin(), si.status.assignments.end(),
+                       [&](const api::Assignment& a) { return view.units.contains(a.unit); });
+  });
   for (const auto& [name, si] : view.instances) {
     for (const api::Assignment& a : si.status.assignments) {
       if (view.units.contains(a.unit)) view.assignments[a.unit].push_back({name, a.ha_state});
     }
   }
   std::map<std::string, api::Operation> operations;
-  ReadAll(sources.operations, operations, view.unreadable, [&](const api::Operation& op) {
-    return !Finished(op) && TargetsView(view, op, node);
-  });
+  ReadAll(sources.operations, operations, view.unreadable,
+          [&](const api::Operation& op) { return !Finished(op) && TargetsView(view, op, node); });
   for (auto& [name, op] : operations) view.operations.push_back(std::move(op));
   return view;
 }
@@ -89,7 +87,8 @@ std::map<std::string, std::vector<CsiAssignment>> ComponentAssignments(const Nod
       for (const api::Csi& csi : si.spec.csis) {
         const auto& types = component.spec.cs_types;
         if (std::find(types.begin(), types.end(), csi.cs_type) == types.end()) continue;
-        csis.push_back({.service_instance = a.service_instance, .csi = csi, .ha_state = a.ha_state});
+        csis.push_back(
+            {.service_instance = a.service_instance, .csi = csi, .ha_state = a.ha_state});
       }
     }
   }

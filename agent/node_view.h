@@ -25,18 +25,17 @@ struct UnitAssignment {
 
 struct NodeView {
   std::optional<api::Node> node;
-  std::map<std::string, api::ServiceUnit> units;          // spec.node == this node
-  std::map<std::string, api::ServiceGroup> groups;        // of those units
-  std::map<std::string, api::Component> components;       // of those units
-  std::map<std::string, api::ServiceInstance> instances;  // assigned to those units
+  std::map<std::string, api::ServiceUnit> units;                   // spec.node == this node
+  std::map<std::string, api::ServiceGroup> groups;                 // of those units
+  std::map<std::string, api::Component> components;                // of those units
+  std::map<std::string, api::ServiceInstance> instances;           // assigned to those units
   std::map<std::string, std::vector<UnitAssignment>> assignments;  // by unit
   std::vector<api::Operation> operations;  // open ones targeting this node's objects
   std::vector<std::string> unreadable;     // "Kind/name: why"
 };
 
 struct NodeViewSources {
-  std::vector<controllers::ObjectPtr> nodes, groups, units, components, instances,
-      operations;
+  std::vector<controllers::ObjectPtr> nodes, groups, units, components, instances, operations;
 };
 
 // Reads the objects that concern `node`. Objects being deleted are left out

@@ -27,9 +27,7 @@ extern char** environ;
 namespace vigil::agent {
 namespace {
 
-int PidfdOpen(pid_t pid) {
-  return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-}
+int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
 std::string ErrnoText(int error) { return strerror(error); }
 
@@ -57,8 +55,8 @@ class SpawnSetup {
     }
     posix_spawnattr_setsigmask(&attr_, &empty);
     posix_spawnattr_setsigdefault(&attr_, &defaults);
-    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                         POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&attr_,
+                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions_, output_fd, 1);
     posix_spawn_file_actions_adddup2(&actions_, output_fd, 2);
@@ -85,8 +83,8 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
 absl::Status SpawnError(int error, const SpawnOptions& options) {
   const std::string& program = options.argv[0];
   if (error == ENOENT || error == EACCES || error == ENOEXEC) {
-    return absl::NotFoundError(absl::StrCat("cannot execute \"", program, "\": ",
-                                            ErrnoText(error)));
+    return absl::NotFoundError(
+        absl::StrCat("cannot execute \"", program, "\": ", ErrnoText(error)));
   }
   return absl::InternalError(absl::StrCat("cannot start \"", program, "\": ", ErrnoText(error)));
 }
@@ -168,8 +166,9 @@ std::optional<ExitInfo> Process::TryReap() {
   ExitInfo info;
   if (is_child_) {
     siginfo_t si{};
-    if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_), &si,
-               WEXITED | WNOHANG) == 0 && si.si_pid != 0) {
+    if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_), &si, WEXITED | WNOHANG) ==
+            0 &&
+        si.si_pid != 0) {
       info.known = true;
       if (si.si_code == CLD_EXITED) {
         info.exit_code = si.si_status;
@@ -187,8 +186,8 @@ absl::StatusOr<std::unique_ptr<Process>> PosixSpawner::Spawn(const SpawnOptions&
     return absl::InvalidArgumentError("empty command");
   }
   if (!options.working_dir.empty() && access(options.working_dir.c_str(), X_OK) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "working directory \"", options.working_dir, "\": ", ErrnoText(errno)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("working directory \"", options.working_dir, "\": ", ErrnoText(errno)));
   }
   // The log is opened here, not in the child, so that a failure to open it
   // is not mistaken for a missing program.
@@ -204,8 +203,7 @@ absl::StatusOr<std::unique_ptr<Process>> PosixSpawner::Spawn(const SpawnOptions&
   std::vector<char*> argv = CStrings(options.argv);
   std::vector<char*> envp = CStrings(env_strings);
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, argv[0], setup.actions(), setup.attr(), argv.data(),
-                        envp.data());
+  int rc = posix_spawnp(&pid, argv[0], setup.actions(), setup.attr(), argv.data(), envp.data());
   close(output_fd);
   if (rc != 0) return SpawnError(rc, options);
   // A child cannot be reaped behind our back, so its PID is still ours here.
@@ -221,8 +219,7 @@ absl::StatusOr<std::unique_ptr<Process>> PosixSpawner::Spawn(const SpawnOptions&
   return std::make_unique<Process>(pid, start_ticks, pidfd, /*is_child=*/true);
 }
 
-absl::StatusOr<std::unique_ptr<Process>> PosixSpawner::Adopt(pid_t pid,
-                                                             uint64_t start_ticks) {
+absl::StatusOr<std::unique_ptr<Process>> PosixSpawner::Adopt(pid_t pid, uint64_t start_ticks) {
   if (pid <= 0) return absl::NotFoundError("no PID recorded");
   int pidfd = PidfdOpen(pid);
   if (pidfd < 0) return absl::NotFoundError(absl::StrCat("process ", pid, " is gone"));

@@ -33,8 +33,8 @@ namespace vigil::agent {
 // (adopted after an agent restart): the kernel tells only its parent.
 struct ExitInfo {
   bool known = false;
-  int exit_code = 0;  // valid when known && signal == 0
-  int signal = 0;     // the terminating signal, 0 if it exited normally
+  int exit_code = 0;             // valid when known && signal == 0
+  int signal = 0;                // the terminating signal, 0 if it exited normally
   std::string Describe() const;  // "exited with code 3", "killed by SIGKILL"
 };
 
@@ -78,10 +78,10 @@ class Process {
 };
 
 struct SpawnOptions {
-  std::vector<std::string> argv;  // argv[0] is looked up in PATH unless it has a '/'
+  std::vector<std::string> argv;           // argv[0] is looked up in PATH unless it has a '/'
   std::map<std::string, std::string> env;  // the complete environment
-  std::string working_dir;  // empty: the agent's
-  std::string log_path;     // stdout and stderr appended here; empty: /dev/null
+  std::string working_dir;                 // empty: the agent's
+  std::string log_path;                    // stdout and stderr appended here; empty: /dev/null
 };
 
 class Spawner {
@@ -96,8 +96,7 @@ class Spawner {
   // Re-attaches to a process started earlier, only if `pid` is alive and its
   // kernel start time is still `start_ticks` (so a reused PID is refused).
   // Errors: NotFound if it is gone or the PID now names another process.
-  virtual absl::StatusOr<std::unique_ptr<Process>> Adopt(pid_t pid,
-                                                         uint64_t start_ticks) = 0;
+  virtual absl::StatusOr<std::unique_ptr<Process>> Adopt(pid_t pid, uint64_t start_ticks) = 0;
 };
 
 class PosixSpawner : public Spawner {
@@ -115,8 +114,7 @@ std::map<std::string, std::string> InheritedEnvironment();
 
 // Replaces each $(NAME) in `text` with env[NAME] (Kubernetes style); an
 // unknown name is kept verbatim and $$(NAME) escapes to $(NAME).
-std::string ExpandVariables(const std::string& text,
-                            const std::map<std::string, std::string>& env);
+std::string ExpandVariables(const std::string& text, const std::map<std::string, std::string>& env);
 
 }  // namespace vigil::agent
 

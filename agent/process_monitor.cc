@@ -45,8 +45,8 @@ void ProcessMonitor::Stop() {
   close(wake_fd_);
 }
 
-absl::StatusOr<ProcessMonitor::WatchId> ProcessMonitor::Watch(
-    std::shared_ptr<Process> process, ExitCallback on_exit) {
+absl::StatusOr<ProcessMonitor::WatchId> ProcessMonitor::Watch(std::shared_ptr<Process> process,
+                                                              ExitCallback on_exit) {
   std::lock_guard lock(mu_);
   const WatchId id = next_id_++;
   epoll_event event{};
@@ -54,8 +54,8 @@ absl::StatusOr<ProcessMonitor::WatchId> ProcessMonitor::Watch(
   event.events = EPOLLIN | EPOLLONESHOT;
   event.data.u64 = id;
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, process->pidfd(), &event) != 0) {
-    return absl::InternalError(absl::StrCat("epoll_ctl(pidfd of ", process->pid(),
-                                            "): ", strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat("epoll_ctl(pidfd of ", process->pid(), "): ", strerror(errno)));
   }
   entries_.emplace(id, Entry{std::move(process), std::move(on_exit)});
   return id;

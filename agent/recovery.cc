@@ -4,9 +4,12 @@ namespace vigil::agent {
 
 std::string_view ToString(LocalRecovery recovery) {
   switch (recovery) {
-    case LocalRecovery::kRestartComponent: return "component restart";
-    case LocalRecovery::kRestartUnit: return "unit restart";
-    case LocalRecovery::kFailover: return "failover";
+    case LocalRecovery::kRestartComponent:
+      return "component restart";
+    case LocalRecovery::kRestartUnit:
+      return "unit restart";
+    case LocalRecovery::kFailover:
+      return "failover";
   }
   return "?";
 }

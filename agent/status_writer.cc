@@ -135,8 +135,8 @@ void StatusWriter::Finish(const std::string& key, const Slot& slot, const absl::
   }
 }
 
-StatusWriter::Write UpdateStatusWrite(client::Client* client, std::string user,
-                                      std::string kind, std::string name, api::Json status) {
+StatusWriter::Write UpdateStatusWrite(client::Client* client, std::string user, std::string kind,
+                                      std::string name, api::Json status) {
   return [=]() -> absl::Status {
     api::Json obj = {{"apiVersion", std::string(api::kApiVersion)},
                      {"kind", kind},
@@ -146,11 +146,11 @@ StatusWriter::Write UpdateStatusWrite(client::Client* client, std::string user,
   };
 }
 
-StatusWriter::Write PatchStatusWrite(client::Client* client, std::string user,
-                                     std::string kind, std::string name, api::Json patch) {
+StatusWriter::Write PatchStatusWrite(client::Client* client, std::string user, std::string kind,
+                                     std::string name, api::Json patch) {
   return [=]() -> absl::Status {
-    return client->Patch(kind, name, {{"status", patch}}, /*status=*/true,
-                         {.dry_run = false, .user = user})
+    return client
+        ->Patch(kind, name, {{"status", patch}}, /*status=*/true, {.dry_run = false, .user = user})
         .status();
   };
 }

@@ -58,23 +58,23 @@ class StatusWriter {
   const Log log_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::string, Slot> slots_;  // GUARDED_BY(mu_)
-  std::deque<std::string> urgent_;     // GUARDED_BY(mu_) keys, oldest first
-  std::deque<std::string> normal_;     // GUARDED_BY(mu_)
-  uint64_t next_version_ = 1;          // GUARDED_BY(mu_)
-  int in_flight_ = 0;                  // GUARDED_BY(mu_)
-  int64_t writes_ = 0;                 // GUARDED_BY(mu_)
-  bool stopping_ = false;              // GUARDED_BY(mu_)
+  std::map<std::string, Slot> slots_;                     // GUARDED_BY(mu_)
+  std::deque<std::string> urgent_;                        // GUARDED_BY(mu_) keys, oldest first
+  std::deque<std::string> normal_;                        // GUARDED_BY(mu_)
+  uint64_t next_version_ = 1;                             // GUARDED_BY(mu_)
+  int in_flight_ = 0;                                     // GUARDED_BY(mu_)
+  int64_t writes_ = 0;                                    // GUARDED_BY(mu_)
+  bool stopping_ = false;                                 // GUARDED_BY(mu_)
   std::chrono::steady_clock::time_point flush_deadline_;  // GUARDED_BY(mu_)
   std::thread thread_;
 };
 
 // A write of `status` as the status subresource of kind/name (replacing it).
-StatusWriter::Write UpdateStatusWrite(client::Client* client, std::string user,
-                                      std::string kind, std::string name, api::Json status);
+StatusWriter::Write UpdateStatusWrite(client::Client* client, std::string user, std::string kind,
+                                      std::string name, api::Json status);
 // A write of a JSON merge patch to the status of kind/name.
-StatusWriter::Write PatchStatusWrite(client::Client* client, std::string user,
-                                     std::string kind, std::string name, api::Json patch);
+StatusWriter::Write PatchStatusWrite(client::Client* client, std::string user, std::string kind,
+                                     std::string name, api::Json patch);
 
 }  // namespace vigil::agent
 

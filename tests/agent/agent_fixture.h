@@ -5,6 +5,7 @@
 #ifndef VIGIL_TESTS_AGENT_AGENT_FIXTURE_H_
 #define VIGIL_TESTS_AGENT_AGENT_FIXTURE_H_
 
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -21,8 +22,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "agent/adoption_store.h"
 #include "agent/node_agent.h"
@@ -80,8 +79,8 @@ class AgentFixture : public ::testing::Test {
     dir_ = pattern;
     auto store = store::OpenRocksDbStore(dir_ + "/store");
     ASSERT_TRUE(store.ok()) << store.status();
-    registry_ = std::make_unique<server::Registry>(
-        std::shared_ptr<store::Store>(std::move(*store)));
+    registry_ =
+        std::make_unique<server::Registry>(std::shared_ptr<store::Store>(std::move(*store)));
     registry_->SetAuditSink([](const std::string&) {});
     port_ = FreePort();
   }
@@ -119,9 +118,7 @@ class AgentFixture : public ::testing::Test {
     options.log = [this, node](const std::string& line) { AddLog(node + ": " + line); };
     return options;
   }
-  void StartAgent(const std::string& node) {
-    StartAgent(AgentOptions(node));
-  }
+  void StartAgent(const std::string& node) { StartAgent(AgentOptions(node)); }
   void StartAgent(NodeAgentOptions options) {
     auto agent = std::make_unique<NodeAgent>(registry_.get(), options);
     absl::Status started = agent->Start();
@@ -161,8 +158,7 @@ class AgentFixture : public ::testing::Test {
   // HTTP component per unit, one SI "si" whose CSI carries PORT.
   void CreateTwoN(const std::string& node, const std::string& recovery,
                   Json group_recovery = Json::object(), Json exec_extra = Json::object()) {
-    Create(Obj("ServiceGroup", "g",
-               {{"redundancyModel", "2N"}, {"recovery", group_recovery}}));
+    Create(Obj("ServiceGroup", "g", {{"redundancyModel", "2N"}, {"recovery", group_recovery}}));
     for (const std::string unit : {"a", "b"}) {
       Create(Obj("ServiceUnit", unit,
                  {{"serviceGroup", "g"}, {"node", node}, {"rank", unit == "a" ? 1 : 2}}));
@@ -170,17 +166,22 @@ class AgentFixture : public ::testing::Test {
                    {"env", {{"GREETING", "hello from " + unit}}},
                    {"timeouts", {{"instantiate", "5s"}, {"terminate", "1s"}, {"cleanup", "500ms"}}},
                    {"instantiation", {{"attempts", 2}, {"delay", "100ms"}}},
-                   {"healthCheck", {{"http", {{"port", port_}}}, {"period", "100ms"},
-                                    {"timeout", "100ms"}, {"failureThreshold", 3}}}};
+                   {"healthCheck",
+                    {{"http", {{"port", port_}}},
+                     {"period", "100ms"},
+                     {"timeout", "100ms"},
+                     {"failureThreshold", 3}}}};
       exec.update(exec_extra);
-      Create(Obj("Component", unit + "-server",
-                 {{"serviceUnit", unit}, {"csTypes", {"http"}}, {"recovery", recovery},
-                  {"exec", exec}}));
+      Create(Obj(
+          "Component", unit + "-server",
+          {{"serviceUnit", unit}, {"csTypes", {"http"}}, {"recovery", recovery}, {"exec", exec}}));
     }
     Create(Obj("ServiceInstance", "si",
                {{"serviceGroup", "g"},
-                {"csis", {{{"name", "http"}, {"csType", "http"},
-                           {"attributes", {{"PORT", std::to_string(port_)}}}}}}}));
+                {"csis",
+                 {{{"name", "http"},
+                   {"csType", "http"},
+                   {"attributes", {{"PORT", std::to_string(port_)}}}}}}}));
   }
   // The unit holding `si` in `ha_state`, confirmed, or "".
   std::string ConfirmedUnit(const std::string& si, const std::string& ha_state) {

@@ -65,17 +65,16 @@ class ExecRunnerTest : public testing::RunnerHarness {
   }
   void Make(api::ExecSpec spec) {
     Add([&] {
-      return std::make_unique<ExecRunner>(Context(), ComponentIdentity{"comp", "su", "n1"},
-                                          spec, Callbacks());
+      return std::make_unique<ExecRunner>(Context(), ComponentIdentity{"comp", "su", "n1"}, spec,
+                                          Callbacks());
     });
   }
   void Assign(std::vector<CsiAssignment> csis) {
     OnLoop([&](ComponentRunner& r) { r.SetAssignments(csis); });
   }
   pid_t WaitRunning() {
-    EXPECT_TRUE(WaitState([](const RunnerState& s) {
-      return s.presence == PresenceState::kInstantiated;
-    }));
+    EXPECT_TRUE(
+        WaitState([](const RunnerState& s) { return s.presence == PresenceState::kInstantiated; }));
     Track(Last().pid);
     return Last().pid;
   }
@@ -83,9 +82,10 @@ class ExecRunnerTest : public testing::RunnerHarness {
 
 TEST_F(ExecRunnerTest, StartsWhenActiveWithCsiEnvironmentAndStopsWhenStandby) {
   const std::string out = dir_ + "/env";
-  api::ExecSpec spec = Spec({"/bin/sh", "-c",
-                             "echo \"$VIGIL_HA_STATE $VIGIL_CSI_NAME $PORT $GREETING $1\" > " +
-                                 out + "; exec sleep 30", "sh", "$(PORT)"});
+  api::ExecSpec spec = Spec(
+      {"/bin/sh", "-c",
+       "echo \"$VIGIL_HA_STATE $VIGIL_CSI_NAME $PORT $GREETING $1\" > " + out + "; exec sleep 30",
+       "sh", "$(PORT)"});
   spec.env = {{"GREETING", "port-$(PORT)"}};
   Make(spec);
   Assign({Csi("si1", HaState::kStandby, {{"PORT", "7"}})});
@@ -204,9 +204,8 @@ TEST_F(ExecRunnerTest, IgnoredSigtermEscalatesToSigkillAfterTimeouts) {
   WaitLog("trapped\n");
   const Steady::time_point start = Steady::now();
   Assign({});
-  ASSERT_TRUE(WaitState([](const RunnerState& s) {
-    return s.presence == PresenceState::kUninstantiated;
-  }));
+  ASSERT_TRUE(
+      WaitState([](const RunnerState& s) { return s.presence == PresenceState::kUninstantiated; }));
   // terminate (500ms) then cleanup (500ms) before SIGKILL.
   EXPECT_GE(Steady::now() - start, Millis(1000));
   EXPECT_LT(Steady::now() - start, Millis(2000));
@@ -222,9 +221,8 @@ TEST_F(ExecRunnerTest, TerminateCommandStopsTheProcess) {
   WaitLog("trapped\n");
   const Steady::time_point start = Steady::now();
   Assign({});
-  ASSERT_TRUE(WaitState([](const RunnerState& s) {
-    return s.presence == PresenceState::kUninstantiated;
-  }));
+  ASSERT_TRUE(
+      WaitState([](const RunnerState& s) { return s.presence == PresenceState::kUninstantiated; }));
   EXPECT_LT(Steady::now() - start, Millis(400));
 }
 
@@ -234,15 +232,19 @@ TEST_F(ExecRunnerTest, AdoptsARunningProcessAndReportsADeadOne) {
   pid_t pid = WaitRunning();
   AdoptionRecord record;
   OnLoop([&](ComponentRunner& r) {
-    record = {.pid = r.state().pid, .start_ticks = r.state().start_ticks,
-              .start_time = r.state().start_time, .csis = r.RunningCsis()};
+    record = {.pid = r.state().pid,
+              .start_ticks = r.state().start_ticks,
+              .start_time = r.state().start_time,
+              .csis = r.RunningCsis()};
     r.Detach();
   });
   Make(Spec({"sleep", "30"}));
-  OnLoop([&](ComponentRunner& r) {
-    r.Adopt(record);
-    r.SetAssignments({Csi("si1", HaState::kActive)});
-  }, 1);
+  OnLoop(
+      [&](ComponentRunner& r) {
+        r.Adopt(record);
+        r.SetAssignments({Csi("si1", HaState::kActive)});
+      },
+      1);
   ASSERT_TRUE(WaitState([&](const RunnerState& s) {
     return s.presence == PresenceState::kInstantiated && s.pid == pid;
   }));

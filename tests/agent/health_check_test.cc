@@ -1,5 +1,7 @@
 #include "agent/health_check.h"
 
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -7,9 +9,6 @@
 #include <atomic>
 #include <future>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <httplib.h>
 
 namespace vigil::agent {
 namespace {
@@ -119,16 +118,15 @@ TEST(Probe, MakeProbeFollowsTheSpec) {
 
 TEST(HealthChecker, ReportsFirstPassThenAHungServerWithinPeriodTimesThreshold) {
   HealthServer server;
-  HealthCheckSettings settings{.period = Millis(50), .timeout = Millis(40),
-                               .failure_threshold = 3};
+  HealthCheckSettings settings{.period = Millis(50), .timeout = Millis(40), .failure_threshold = 3};
   std::promise<void> passed;
   std::promise<std::pair<Steady::time_point, std::string>> unhealthy;
-  HealthChecker checker(MakeHttpProbe("http", "127.0.0.1", server.port(), "/healthz"),
-                        settings,
+  HealthChecker checker(MakeHttpProbe("http", "127.0.0.1", server.port(), "/healthz"), settings,
                         {.on_first_pass = [&] { passed.set_value(); },
-                         .on_unhealthy = [&](const std::string& why) {
-                           unhealthy.set_value({Steady::now(), why});
-                         }});
+                         .on_unhealthy =
+                             [&](const std::string& why) {
+                               unhealthy.set_value({Steady::now(), why});
+                             }});
   checker.Start(/*wait_for_pass=*/true);
   ASSERT_EQ(passed.get_future().wait_for(std::chrono::seconds(2)), std::future_status::ready);
   const Steady::time_point hung_at = Steady::now();
@@ -147,10 +145,10 @@ TEST(HealthChecker, StartupFailuresDoNotCountAndStopEndsProbing) {
   const int port = listener.port();
   listener.Close();
   std::atomic<int> unhealthy{0};
-  HealthChecker checker(MakeTcpProbe("127.0.0.1", port),
-                        {.period = Millis(10), .timeout = Millis(10), .failure_threshold = 1},
-                        {.on_first_pass = [] {},
-                         .on_unhealthy = [&](const std::string&) { ++unhealthy; }});
+  HealthChecker checker(
+      MakeTcpProbe("127.0.0.1", port),
+      {.period = Millis(10), .timeout = Millis(10), .failure_threshold = 1},
+      {.on_first_pass = [] {}, .on_unhealthy = [&](const std::string&) { ++unhealthy; }});
   checker.Start(/*wait_for_pass=*/true);
   std::this_thread::sleep_for(Millis(60));  // many refused start-up probes
   checker.Stop();

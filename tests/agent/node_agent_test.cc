@@ -21,7 +21,6 @@ char ProcessState(int64_t pid) {
   return paren == std::string::npos || paren + 2 >= line.size() ? '?' : line[paren + 2];
 }
 
-
 TEST_F(NodeAgentTest, RunsTheActiveAndReportsStatus) {
   StartController();
   StartAgent("n1");
@@ -57,7 +56,8 @@ TEST_F(NodeAgentTest, KilledActiveExecFailsOverToTheStandbyUnit) {
   const int64_t pid = Pid("a-server");
   const Steady::time_point killed = Steady::now();
   ASSERT_EQ(kill(static_cast<pid_t>(pid), SIGKILL), 0);
-  ASSERT_TRUE(WaitFor([&] { return Status("ServiceUnit", "a").value("operState", "") == "Disabled"; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return Status("ServiceUnit", "a").value("operState", "") == "Disabled"; }));
   const Steady::time_point reported = Steady::now();
   ASSERT_TRUE(WaitFor([&] { return Connects(port_); }));
   const Steady::time_point serving = Steady::now();
@@ -77,9 +77,9 @@ TEST_F(NodeAgentTest, KilledActiveExecFailsOverToTheStandbyUnit) {
 TEST_F(NodeAgentTest, RestartsInPlaceUpToComponentRestartMaxThenFailsOver) {
   StartController();
   StartAgent("n1");
-  CreateTwoN("n1", "ComponentRestart",
-             {{"componentRestartMax", 2}, {"componentRestartProbation", "60s"},
-              {"unitRestartMax", 0}});
+  CreateTwoN(
+      "n1", "ComponentRestart",
+      {{"componentRestartMax", 2}, {"componentRestartProbation", "60s"}, {"unitRestartMax", 0}});
   ASSERT_TRUE(WaitActiveOn("a"));
   for (int restart = 1; restart <= 2; ++restart) {
     const int64_t pid = Pid("a-server");
@@ -107,9 +107,8 @@ TEST_F(NodeAgentTest, HungComponentIsDetectedWithinPeriodTimesThreshold) {
   const int64_t pid = Pid("a-server");
   const Steady::time_point stopped = Steady::now();
   ASSERT_EQ(kill(static_cast<pid_t>(pid), SIGSTOP), 0);  // alive, but answers nothing
-  ASSERT_TRUE(WaitFor([&] {
-    return Status("Component", "a-server").value("operState", "") == "Disabled";
-  }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return Status("Component", "a-server").value("operState", "") == "Disabled"; }));
   const Steady::time_point detected = Steady::now();
   std::cout << "hung component detected after " << Ms(detected - stopped)
             << " ms (period 100ms x threshold 3, timeout 100ms)\n";
@@ -118,7 +117,8 @@ TEST_F(NodeAgentTest, HungComponentIsDetectedWithinPeriodTimesThreshold) {
             std::string::npos);
   // A stopped process ignores SIGTERM: cleanup ends with SIGKILL after 500ms;
   // only then is the unit failed over, so b never runs beside it.
-  ASSERT_TRUE(WaitFor([&] { return Status("ServiceUnit", "a").value("operState", "") == "Disabled"; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return Status("ServiceUnit", "a").value("operState", "") == "Disabled"; }));
   EXPECT_NE(kill(static_cast<pid_t>(pid), 0), 0);
   EXPECT_GE(Steady::now() - detected, milliseconds(450));
   ASSERT_TRUE(WaitActiveOn("b"));
@@ -165,11 +165,14 @@ TEST_F(NodeAgentTest, RestartedAgentAdoptsRunningComponents) {
   ASSERT_TRUE(WaitActiveOn("a"));
   ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("si", "Standby") == "b"; }));
   // One restart first: the count survives the agent's restart too.
-  ASSERT_EQ(kill(static_cast<pid_t>(Pid("a-server")), SIGKILL), 0);
+  const int64_t first = Pid("a-server");
+  ASSERT_EQ(kill(static_cast<pid_t>(first), SIGKILL), 0);
   ASSERT_TRUE(WaitFor([&] {
-    return Status("Component", "a-server").value("restartCount", 0) == 1 &&
-           ConfirmedUnit("si", "Active") == "a";
+    Json comp = Status("Component", "a-server");
+    return comp.value("restartCount", 0) == 1 && comp.value("pid", first) != first &&
+           comp.value("presenceState", "") == "Instantiated";
   }));
+  ASSERT_TRUE(WaitActiveOn("a"));
   const int64_t pid = Pid("a-server");
   const std::string started = Status("Component", "a-server").value("startTime", "");
   StopAgent("n1");
@@ -200,11 +203,13 @@ TEST_F(NodeAgentTest, ComponentThatDiedWhileTheAgentWasAwayIsAFailure) {
   ASSERT_EQ(kill(static_cast<pid_t>(pid), SIGKILL), 0);
   // Dead (a zombie of this test process, which is its parent) before the
   // new agent looks.
-  ASSERT_TRUE(WaitFor([&] { return ReadStartTicks(static_cast<pid_t>(pid)).ok() &&
-                                   ProcessState(pid) == 'Z'; }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return ReadStartTicks(static_cast<pid_t>(pid)).ok() && ProcessState(pid) == 'Z'; }));
   StartAgent("n1");
   ASSERT_TRUE(WaitActiveOn("b"));
-  EXPECT_NE(Status("ServiceUnit", "a")["lastFailure"].value("reason", "").find("while the agent was away"),
+  EXPECT_NE(Status("ServiceUnit", "a")["lastFailure"]
+                .value("reason", "")
+                .find("while the agent was away"),
             std::string::npos);
 }
 

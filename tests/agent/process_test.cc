@@ -1,5 +1,6 @@
 #include "agent/process.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -10,8 +11,6 @@
 #include <future>
 #include <sstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "agent/process_monitor.h"
 
@@ -107,9 +106,8 @@ TEST_F(ProcessTest, MonitorReportsDeathWithinMilliseconds) {
   ASSERT_TRUE(spawned.ok());
   std::shared_ptr<Process> process = std::move(*spawned);
   std::promise<Steady::time_point> exited;
-  ASSERT_TRUE(monitor_.Watch(process, [&](const ExitInfo&) {
-    exited.set_value(Steady::now());
-  }).ok());
+  ASSERT_TRUE(
+      monitor_.Watch(process, [&](const ExitInfo&) { exited.set_value(Steady::now()); }).ok());
   const Steady::time_point killed = Steady::now();
   kill(process->pid(), SIGKILL);
   auto future = exited.get_future();
@@ -147,8 +145,8 @@ TEST_F(ProcessTest, AdoptRequiresTheSameStartTime) {
   auto adopted = spawner_.Adopt(process->pid(), process->start_ticks());
   ASSERT_TRUE(adopted.ok()) << adopted.status();
   EXPECT_FALSE((*adopted)->is_child());
-  EXPECT_TRUE(absl::IsNotFound(
-      spawner_.Adopt(process->pid(), process->start_ticks() + 1).status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(spawner_.Adopt(process->pid(), process->start_ticks() + 1).status()));
   // An adopted process's death is seen through its own pidfd too.
   std::shared_ptr<Process> stepchild = std::move(*adopted);
   std::promise<ExitInfo> exited;
@@ -158,8 +156,7 @@ TEST_F(ProcessTest, AdoptRequiresTheSameStartTime) {
   ASSERT_EQ(future.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_FALSE(future.get().known);
   WaitExit(process);
-  EXPECT_TRUE(absl::IsNotFound(
-      spawner_.Adopt(process->pid(), process->start_ticks()).status()));
+  EXPECT_TRUE(absl::IsNotFound(spawner_.Adopt(process->pid(), process->start_ticks()).status()));
 }
 
 TEST_F(ProcessTest, UnwatchedCallbackDoesNotRun) {

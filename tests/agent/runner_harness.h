@@ -4,6 +4,7 @@
 #ifndef VIGIL_TESTS_AGENT_RUNNER_HARNESS_H_
 #define VIGIL_TESTS_AGENT_RUNNER_HARNESS_H_
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -17,8 +18,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "agent/component_runner.h"
 #include "agent/event_loop.h"
@@ -72,23 +71,26 @@ class RunnerHarness : public ::testing::Test {
   }
 
   RunnerContext Context() {
-    return RunnerContext{.loop = &loop_, .monitor = &monitor_, .spawner = &spawner_,
-                         .log_dir = dir_ + "/logs", .socket_path = dir_ + "/agent.sock",
+    return RunnerContext{.loop = &loop_,
+                         .monitor = &monitor_,
+                         .spawner = &spawner_,
+                         .log_dir = dir_ + "/logs",
+                         .socket_path = dir_ + "/agent.sock",
                          .node = "n1",
                          .wall_now = [] { return std::chrono::system_clock::now(); }};
   }
   RunnerCallbacks Callbacks() {
-    return RunnerCallbacks{
-        .on_change = [this] { Snapshot(); },
-        .on_failure = [this](const api::Failure& failure) {
-          {
-            std::lock_guard lock(mu_);
-            failures_.push_back(failure);
-            failure_times_.push_back(Steady::now());
-            cv_.notify_all();
-          }
-          if (on_failure_) on_failure_(failure);
-        }};
+    return RunnerCallbacks{.on_change = [this] { Snapshot(); },
+                           .on_failure =
+                               [this](const api::Failure& failure) {
+                                 {
+                                   std::lock_guard lock(mu_);
+                                   failures_.push_back(failure);
+                                   failure_times_.push_back(Steady::now());
+                                   cv_.notify_all();
+                                 }
+                                 if (on_failure_) on_failure_(failure);
+                               }};
   }
   // Adds a runner made on the loop thread; returns its index.
   size_t Add(std::function<std::unique_ptr<ComponentRunner>()> make) {
