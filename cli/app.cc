@@ -135,6 +135,9 @@ int RunVigil(const std::vector<std::string>& args, const Streams& io) {
                "vigil"};
   app.require_subcommand(1);
   app.fallthrough();
+  // simulate runs offline and parses its own flags (see RunSimulate).
+  app.footer("Offline:\n  simulate   What happens if X fails: run the assignment logic on "
+             "manifests\n             against a fake clock (vigil simulate --help)");
   Parsed parsed;
   AddGlobalFlags(app, parsed);
   AddApply(app, parsed);
