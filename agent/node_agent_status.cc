@@ -106,12 +106,15 @@ void NodeAgent::Heartbeat() {
   heartbeat_timer_ = loop_.PostAfter(options_.heartbeat_interval, [this] { Heartbeat(); });
 }
 
+// In service: enabled and allowed to run, and, when it comes up (first
+// start, after a repair), its preinstantiable (saAware) components are up.
+// A unit already in service stays so while a component is added or
+// restarted: that is not the unit instantiating.
 bool NodeAgent::UnitInService(const std::string& name) const {
   const UnitState& unit = *unit_states_.at(name);
   if (unit.failed && unit.fencing_component.empty()) return false;
   if (!InstantiationAllowed(view_, view_.units.at(name))) return false;
-  // Preinstantiable (saAware) components must be up before the unit can
-  // take assignments.
+  if (unit.in_service) return true;
   for (const auto& [component, entry] : components_by_name_) {
     if (entry->unit != name || entry->removing || entry->kind != "saAware") continue;
     PresenceState presence = entry->runner->state().presence;

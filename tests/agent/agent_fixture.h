@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -67,6 +68,15 @@ inline bool Connects(int port) {
   return ok;
 }
 
+// The state letter of /proc/PID/stat ('R', 'S', 'Z', ...), '?' if gone.
+inline char ProcessState(int64_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  size_t paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() ? '?' : line[paren + 2];
+}
+
 inline double Ms(Steady::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
@@ -87,7 +97,7 @@ class AgentFixture : public ::testing::Test {
   void TearDown() override {
     if (HasFailure()) {
       for (const std::string& line : Logs()) std::cerr << "  log: " << line << "\n";
-      for (const std::string kind : {"ServiceUnit", "Component"}) {
+      for (const std::string kind : {"Node", "ServiceUnit", "Component", "ServiceInstance"}) {
         client::ObjectList list = registry_->List(kind).value_or(client::ObjectList{});
         for (const Json& obj : list.items) {
           std::cerr << "  " << kind << "/" << api::NameOf(obj) << ": "
@@ -156,8 +166,10 @@ class AgentFixture : public ::testing::Test {
   }
   // A 2N group "g" of units a (rank 1) and b (rank 2) on `node`, one exec
   // HTTP component per unit, one SI "si" whose CSI carries PORT.
+  // `a_extra` is merged into unit a's exec spec only.
   void CreateTwoN(const std::string& node, const std::string& recovery,
-                  Json group_recovery = Json::object(), Json exec_extra = Json::object()) {
+                  Json group_recovery = Json::object(), Json exec_extra = Json::object(),
+                  Json a_extra = Json::object()) {
     Create(Obj("ServiceGroup", "g", {{"redundancyModel", "2N"}, {"recovery", group_recovery}}));
     for (const std::string unit : {"a", "b"}) {
       Create(Obj("ServiceUnit", unit,
@@ -172,6 +184,7 @@ class AgentFixture : public ::testing::Test {
                      {"timeout", "100ms"},
                      {"failureThreshold", 3}}}};
       exec.update(exec_extra);
+      if (unit == "a") exec.update(a_extra);
       Create(Obj(
           "Component", unit + "-server",
           {{"serviceUnit", unit}, {"csTypes", {"http"}}, {"recovery", recovery}, {"exec", exec}}));
@@ -191,6 +204,11 @@ class AgentFixture : public ::testing::Test {
       }
     }
     return "";
+  }
+  // status.lastFailure.reason, or "".
+  std::string FailureReason(const std::string& kind, const std::string& name) {
+    Json failure = Status(kind, name).value("lastFailure", Json::object());
+    return failure.is_object() ? failure.value("reason", "") : "";
   }
   int64_t Pid(const std::string& component) {
     return Status("Component", component).value("pid", int64_t{0});

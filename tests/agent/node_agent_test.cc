@@ -13,14 +13,6 @@ namespace {
 
 class NodeAgentTest : public AgentFixture {};
 
-char ProcessState(int64_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(in, line);
-  size_t paren = line.rfind(')');
-  return paren == std::string::npos || paren + 2 >= line.size() ? '?' : line[paren + 2];
-}
-
 TEST_F(NodeAgentTest, RunsTheActiveAndReportsStatus) {
   StartController();
   StartAgent("n1");
@@ -130,9 +122,8 @@ TEST_F(NodeAgentTest, CommandThatNeverBecomesReadyTimesOutAndFailsOver) {
   StartAgent("n1");
   // a listens nowhere: its health check never passes.
   CreateTwoN("n1", "ComponentRestart", Json::object(),
-             {{"timeouts", {{"instantiate", "300ms"}, {"cleanup", "200ms"}}}});
-  Json patch = {{"spec", {{"exec", {{"instantiate", {"sleep", "30"}}}}}}};
-  ASSERT_TRUE(registry_->Patch("Component", "a-server", patch).ok());
+             {{"timeouts", {{"instantiate", "300ms"}, {"cleanup", "200ms"}}}},
+             {{"instantiate", {"sleep", "30"}}});
   ASSERT_TRUE(WaitActiveOn("b", milliseconds(15000)));
   Json comp = Status("Component", "a-server");
   EXPECT_EQ(comp.value("presenceState", ""), "Uninstantiated") << comp.dump();
@@ -144,9 +135,8 @@ TEST_F(NodeAgentTest, CommandThatNeverBecomesReadyTimesOutAndFailsOver) {
 TEST_F(NodeAgentTest, MissingCommandGetsAClearConditionAndDoesNotBlockTheOtherUnit) {
   StartController();
   StartAgent("n1");
-  CreateTwoN("n1", "ComponentRestart");
-  Json patch = {{"spec", {{"exec", {{"instantiate", {"/no/such/server"}}}}}}};
-  ASSERT_TRUE(registry_->Patch("Component", "a-server", patch).ok());
+  CreateTwoN("n1", "ComponentRestart", Json::object(), Json::object(),
+             {{"instantiate", {"/no/such/server"}}});
   ASSERT_TRUE(WaitActiveOn("b"));
   ASSERT_TRUE(WaitFor([&] {
     Json c = Status("Component", "a-server").value("conditions", Json::array());
