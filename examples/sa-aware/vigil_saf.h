@@ -4,8 +4,9 @@
 // send heartbeats, report errors.
 //
 //   auto session = vigil::saf::Session::Register({}, &error);  // env defaults
-//   while (auto event = session->Next(std::chrono::seconds(1))) {
-//     if (event->type == vigil::saf::Event::Type::kCsiSet) {
+//   for (;;) {
+//     auto event = session->Next(std::chrono::seconds(1));
+//     if (event && event->type == vigil::saf::Event::Type::kCsiSet) {
 //       Become(event->ha_state, event->attributes);
 //       session->Confirm(event->seq);
 //     }
