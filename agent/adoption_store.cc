@@ -70,6 +70,7 @@ Json ToJson(const AdoptionRecords& records) {
     components[name] = {{"pid", record.pid},
                         {"startTicks", record.start_ticks},
                         {"startTime", record.start_time},
+                        {"token", record.token},
                         {"csis", csis}};
   }
   return {{"components", components}};
@@ -84,6 +85,7 @@ AdoptionRecords AdoptionRecordsFromJson(const Json& json) {
     record.pid = entry.value("pid", 0);
     record.start_ticks = entry.value("startTicks", uint64_t{0});
     record.start_time = entry.value("startTime", "");
+    record.token = entry.value("token", "");
     if (entry.contains("csis") && entry["csis"].is_array()) {
       for (const Json& csi : entry["csis"]) record.csis.push_back(CsiFromJson(csi));
     }

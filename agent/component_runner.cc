@@ -1,11 +1,22 @@
 #include "agent/component_runner.h"
 
+#include <random>
+
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "agent/process.h"
 
 namespace vigil::agent {
+
+std::string RandomToken() {
+  std::random_device random;
+  std::uniform_int_distribution<uint32_t> word;
+  std::string token;
+  for (int i = 0; i < 4; ++i) token += absl::StrCat(absl::Hex(word(random), absl::kZeroPad8));
+  return token;
+}
 
 std::string FormatTime(std::chrono::system_clock::time_point time) {
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E3SZ", absl::FromChrono(time), absl::UTCTimeZone());

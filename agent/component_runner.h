@@ -58,6 +58,7 @@ struct RunnerState {
   api::HaState ha_state = api::HaState::kNone;  // the state it holds now
   pid_t pid = 0;
   uint64_t start_ticks = 0;  // kernel start time of pid (adoption)
+  std::string token;         // saAware: the secret its registration must carry
   std::string start_time;    // RFC 3339 (ms), when pid was started
   int64_t restart_count = 0;
   api::Failure last_failure;  // empty reason: none
@@ -94,6 +95,7 @@ struct AdoptionRecord {
   uint64_t start_ticks = 0;
   std::string start_time;
   std::vector<CsiAssignment> csis;  // the CSIs it was started with
+  std::string token;                // saAware: its registration secret
 };
 
 class ComponentRunner {
@@ -129,6 +131,9 @@ class ComponentRunner {
   virtual std::vector<CsiAssignment> RunningCsis() const = 0;
   virtual const RunnerState& state() const = 0;
 };
+
+// 128 random bits as 32 hex digits.
+std::string RandomToken();
 
 // RFC 3339 UTC with milliseconds: "2026-01-02T03:04:05.678Z".
 std::string FormatTime(std::chrono::system_clock::time_point time);

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "agent/component_runner.h"
 
 namespace vigil::agent {
 namespace {
@@ -20,14 +21,6 @@ constexpr size_t kConnectionThreads = 128;
 // With no event to send, a stream writes an empty line this often, so a
 // client's read timeout never fires and a vanished client is noticed.
 constexpr std::chrono::milliseconds kKeepAlive{1000};
-
-std::string NewToken() {
-  std::random_device random;
-  std::uniform_int_distribution<uint32_t> word;
-  std::string token;
-  for (int i = 0; i < 4; ++i) token += absl::StrCat(absl::Hex(word(random), absl::kZeroPad8));
-  return token;
-}
 
 void Reply(httplib::Response& res, int status, const Json& body) {
   res.status = status;
@@ -103,8 +96,8 @@ void LocalApiServer::Route() {
     std::optional<Json> body = Body(req, res);
     if (!body) return;
     const std::string component = body->value("component", "");
-    auto session = std::make_shared<SaSession>(NewToken(), component);
-    absl::StatusOr<Json> reply = handler_->Register(component, session);
+    auto session = std::make_shared<SaSession>(RandomToken(), component);
+    absl::StatusOr<Json> reply = handler_->Register(component, body->value("token", ""), session);
     if (!reply.ok()) {
       ReplyError(res, HttpStatus(reply.status()), std::string(reply.status().message()));
       return;

@@ -1,7 +1,7 @@
 // LocalApiServer: the node agent's local HTTP API for saAware components
 // (docs/agent-api.md), served on a Unix socket (<data-dir>/agent.sock, mode
 // 0660). Anything that speaks HTTP/1.1 over a Unix socket can be SA-aware:
-//   POST /v1/register     {"component"}            -> {"session", health check, timeouts}
+//   POST /v1/register     {"component","token"}          -> {"session", health check, timeouts}
 //   GET  /v1/events?session=TOKEN                  -> chunked NDJSON event stream
 //   POST /v1/confirm      {"session","seq","ok","message"}
 //   POST /v1/heartbeat    {"session"}
@@ -41,7 +41,7 @@ class LocalApiHandler {
   // Binds `session` to the component; returns what the component is told.
   // Errors: NotFound (no such saAware component on this node),
   // FailedPrecondition (it is not running or being instantiated here).
-  virtual absl::StatusOr<api::Json> Register(const std::string& component,
+  virtual absl::StatusOr<api::Json> Register(const std::string& component, const std::string& token,
                                              std::shared_ptr<SaSession> session) = 0;
   virtual void Confirm(const std::string& component, const std::string& token, int64_t seq, bool ok,
                        const std::string& message) = 0;

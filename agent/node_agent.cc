@@ -92,15 +92,17 @@ absl::Status NodeAgent::Start() {
   writer_.Start();
   loop_.Start();
   started_ = true;
-  if (absl::Status s = StartLocalApi(); !s.ok()) {
-    Stop();
-    return s;
-  }
   loop_.RunSync([this] {
     Reconcile();
     AdoptOrphans();
     Heartbeat();
   });
+  // After the first reconcile: adopted components registering again find
+  // their runners.
+  if (absl::Status s = StartLocalApi(); !s.ok()) {
+    Stop();
+    return s;
+  }
   Log(absl::StrCat("started (", components_by_name_.size(), " components, data dir ",
                    options_.data_dir, ")"));
   return absl::OkStatus();

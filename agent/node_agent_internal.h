@@ -67,7 +67,7 @@ struct NodeAgent::ComponentEntry {
 class NodeAgent::LocalApiAdapter : public LocalApiHandler {
  public:
   explicit LocalApiAdapter(NodeAgent* agent) : agent_(agent) {}
-  absl::StatusOr<api::Json> Register(const std::string& component,
+  absl::StatusOr<api::Json> Register(const std::string& component, const std::string& token,
                                      std::shared_ptr<SaSession> session) override;
   void Confirm(const std::string& component, const std::string& token, int64_t seq, bool ok,
                const std::string& message) override;

@@ -12,18 +12,21 @@
 namespace vigil::agent {
 
 absl::StatusOr<api::Json> NodeAgent::LocalApiAdapter::Register(const std::string& component,
+                                                               const std::string& token,
                                                                std::shared_ptr<SaSession> session) {
   // Shared: the loop may answer after this call gave up waiting.
   auto result = std::make_shared<std::promise<absl::StatusOr<api::Json>>>();
   auto future = result->get_future();
-  agent_->loop_.Post([agent = agent_, result, component, session] {
+  agent_->loop_.Post([agent = agent_, result, component, token, session] {
     SaAwareRunner* runner = agent->FindSaAwareRunner(component);
     if (runner == nullptr) {
       result->set_value(absl::NotFoundError(
           absl::StrCat("no saAware component \"", component, "\" on node ", agent->options_.node)));
-    } else if (!runner->Attach(session)) {
-      result->set_value(absl::FailedPreconditionError(
-          absl::StrCat("component \"", component, "\" is not being started by this agent")));
+    } else if (!runner->Attach(session, token)) {
+      result->set_value(absl::FailedPreconditionError(absl::StrCat(
+          "component \"", component,
+          "\" is not being started by this agent, or the registration token is not the one "
+          "it was started with")));
     } else {
       result->set_value(runner->RegistrationReply());
     }

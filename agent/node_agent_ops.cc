@@ -75,7 +75,8 @@ void NodeAgent::SaveAdoption() {
     records[name] = {.pid = state.pid,
                      .start_ticks = state.start_ticks,
                      .start_time = state.start_time,
-                     .csis = entry->runner->RunningCsis()};
+                     .csis = entry->runner->RunningCsis(),
+                     .token = state.token};
   }
   if (ToJson(records) == ToJson(saved_records_)) return;
   saved_records_ = records;

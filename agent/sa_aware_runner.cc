@@ -80,6 +80,8 @@ void SaAwareRunner::StartInstantiation(int attempt) {
                             spec_.instantiation.attempts, ")"));
   std::map<std::string, std::string> env = BuildEnvironment(who_, spec_.env, {});
   env["VIGIL_AGENT_SOCKET"] = context_.socket_path;
+  state_.token = RandomToken();
+  env["VIGIL_REGISTRATION_TOKEN"] = state_.token;
   SpawnOptions options;
   for (const std::string& arg : spec_.command) options.argv.push_back(ExpandVariables(arg, env));
   options.env = std::move(env);
@@ -282,6 +284,7 @@ void SaAwareRunner::ReleaseProcess() {
   state_.pid = 0;
   state_.start_ticks = 0;
   state_.start_time.clear();
+  state_.token.clear();
   held_.clear();
 }
 
@@ -342,6 +345,7 @@ void SaAwareRunner::Adopt(const AdoptionRecord& record) {
   state_.pid = process_->pid();
   state_.start_ticks = process_->start_ticks();
   state_.start_time = record.start_time;
+  state_.token = record.token;
   state_.presence = PresenceState::kInstantiated;
   SetCondition(true, "Adopted", "waiting for the component to register again");
   WatchProcess();

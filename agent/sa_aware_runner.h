@@ -46,7 +46,9 @@ class SaAwareRunner : public ComponentRunner {
   // Local API entry points (called on the loop by the agent).
   // A registration: the component's (new) session. Returns false if the
   // component is not running or being instantiated.
-  bool Attach(std::shared_ptr<SaSession> session);
+  // The registration must carry the secret the process was started with
+  // (VIGIL_REGISTRATION_TOKEN), so a stray process cannot take its place.
+  bool Attach(std::shared_ptr<SaSession> session, const std::string& token);
   void OnConfirm(const std::string& token, int64_t seq, bool ok, const std::string& message);
   void OnHeartbeat(const std::string& token);
   void OnHealthCheckAnswer(const std::string& token, int64_t seq);

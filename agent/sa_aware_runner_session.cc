@@ -36,7 +36,8 @@ Json SaAwareRunner::RegistrationReply() const {
           {"csiSetTimeoutMs", spec_.csi_set_timeout.count()}};
 }
 
-bool SaAwareRunner::Attach(std::shared_ptr<SaSession> session) {
+bool SaAwareRunner::Attach(std::shared_ptr<SaSession> session, const std::string& token) {
+  if (token != state_.token) return false;
   if (process_ == nullptr || (op_ != Op::kInstantiate && op_ != Op::kNone) ||
       state_.presence == PresenceState::kTerminating) {
     return false;

@@ -84,7 +84,7 @@ class ExampleService {
       return 1;
     }
     std::fprintf(stderr, "vigil-sa-example: registered as %s\n", session_->component().c_str());
-    while (!stopping_) {
+    while (!stopping_ && !session_->closed()) {
       std::optional<Event> event = session_->Next(std::chrono::milliseconds(200));
       if (event && !Handle(*event)) break;
     }

@@ -62,6 +62,7 @@ Session::Session(Options options) : options_(std::move(options)) {
 std::unique_ptr<Session> Session::Register(Options options, std::string* error) {
   if (options.socket_path.empty()) options.socket_path = EnvOr("VIGIL_AGENT_SOCKET", "");
   if (options.component.empty()) options.component = EnvOr("VIGIL_COMPONENT", "");
+  if (options.token.empty()) options.token = EnvOr("VIGIL_REGISTRATION_TOKEN", "");
   if (options.socket_path.empty() || options.component.empty()) {
     *error = "no agent socket or component name (set VIGIL_AGENT_SOCKET and VIGIL_COMPONENT)";
     return nullptr;
@@ -88,8 +89,8 @@ void Session::Close() {
   cv_.notify_all();
 }
 
-bool Session::DoRegister(std::string* error) {
-  Json body = {{"component", options_.component}};
+bool Session::DoRegister(std::string* error, bool* refused) {
+  Json body = {{"component", options_.component}, {"token", options_.token}};
   std::unique_lock control_lock(control_mu_);
   httplib::Result result = control_->Post("/v1/register", body.dump(), "application/json");
   control_lock.unlock();
@@ -99,6 +100,7 @@ bool Session::DoRegister(std::string* error) {
     return false;
   }
   Json reply = Json::parse(result->body, nullptr, /*allow_exceptions=*/false);
+  if (refused != nullptr) *refused = result->status == 404 || result->status == 409;
   if (result->status != 200 || !reply.is_object()) {
     *error = "registration refused (" + std::to_string(result->status) + "): " + result->body;
     return false;
@@ -140,7 +142,13 @@ void Session::ReadEvents() {
       stream_ = nullptr;
     }
     std::string error;
-    while (!stopping_ && !DoRegister(&error)) {
+    bool refused = false;
+    while (!stopping_ && !DoRegister(&error, &refused)) {
+      if (refused) {
+        // Another process is (or will be) this component now: step aside.
+        Close();
+        break;
+      }
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stopping_.load(); });
     }

@@ -56,6 +56,7 @@ struct Event {
 struct Options {
   std::string socket_path;  // default: $VIGIL_AGENT_SOCKET
   std::string component;    // default: $VIGIL_COMPONENT
+  std::string token;        // default: $VIGIL_REGISTRATION_TOKEN
   bool auto_heartbeat = true;
 };
 
@@ -66,7 +67,11 @@ class Session {
   static std::unique_ptr<Session> Register(Options options, std::string* error);
   ~Session();  // Stops the threads; the agent sees the stream end.
 
-  // The next event, or nullopt after `timeout` (or once Close() was called).
+  // The next event, or nullopt after `timeout`, or once the session is
+  // closed: by Close(), or because the agent refused to take the component
+  // back after a reconnection (it was replaced: the process should exit).
+  bool closed() const { return stopping_.load(); }
+  // The next event, or nullopt after `timeout` (or once closed).
   std::optional<Event> Next(std::chrono::milliseconds timeout);
   // Confirms event `seq` (ok = false rejects it: the agent treats that as a
   // failure of the component). Returns false if the agent is unreachable.
@@ -82,7 +87,8 @@ class Session {
 
  private:
   explicit Session(Options options);
-  bool DoRegister(std::string* error);
+  // Returns false with *error; *refused when the agent said no for good.
+  bool DoRegister(std::string* error, bool* refused = nullptr);
   void ReadEvents();
   void SendHeartbeats();
   void OnLine(const std::string& line);

@@ -235,7 +235,8 @@ TEST_F(ExecRunnerTest, AdoptsARunningProcessAndReportsADeadOne) {
     record = {.pid = r.state().pid,
               .start_ticks = r.state().start_ticks,
               .start_time = r.state().start_time,
-              .csis = r.RunningCsis()};
+              .csis = r.RunningCsis(),
+              .token = ""};
     r.Detach();
   });
   Make(Spec({"sleep", "30"}));

@@ -22,7 +22,7 @@ int RunMisbehaving(const std::string& mode) {
   options.auto_heartbeat = mode != "silent";
   auto session = saf::Session::Register(options, &error);
   if (session == nullptr) return 1;
-  for (;;) {
+  while (!session->closed()) {
     std::optional<saf::Event> event = session->Next(std::chrono::milliseconds(200));
     if (!event || mode == "never-confirm") continue;
     if (event->type == saf::Event::Type::kTerminate) return 0;
@@ -31,6 +31,7 @@ int RunMisbehaving(const std::string& mode) {
       session->ReportError("ComponentFailover", "lost its backend");
     }
   }
+  return 0;
 }
 
 // Runs before main(): when started as a component, be one and exit.
