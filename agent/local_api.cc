@@ -44,6 +44,7 @@ std::optional<Json> Body(const httplib::Request& req, httplib::Response& res) {
 int HttpStatus(const absl::Status& status) {
   if (absl::IsNotFound(status)) return 404;
   if (absl::IsFailedPrecondition(status)) return 409;
+  if (absl::IsUnavailable(status)) return 503;
   return 500;
 }
 

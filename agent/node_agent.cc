@@ -113,18 +113,24 @@ void NodeAgent::Stop() {
                                         &unit_informer_,     &component_informer_,
                                         &instance_informer_, &operation_informer_};
   for (controllers::Informer* informer : informers) informer->Stop();
-  StopLocalApi();
+  // Runners are detached (their timers cancelled) before the local API
+  // goes: components whose sessions close must not be seen missing their
+  // heartbeats by an agent on its way out. Registrations meanwhile are told
+  // to retry, not refused.
   if (started_) {
     loop_.RunSync([this] {
+      stopping_ = true;
       SaveAdoption();
       for (auto& [name, entry] : components_by_name_) entry->runner->Detach();
-      components_by_name_.clear();
     });
   }
+  StopLocalApi();
+  if (started_) loop_.RunSync([this] { components_by_name_.clear(); });
   loop_.Stop();
   monitor_.Stop();
   writer_.Stop();
   started_ = false;
+  stopping_ = false;
 }
 
 bool NodeAgent::StopAllComponents(std::chrono::milliseconds timeout) {

@@ -128,7 +128,7 @@ class NodeAgent {
   void RetireRemovedRunners();
   void OnRunnerFailure(const std::string& component, const api::Failure& failure);
   void RestartUnit(const std::string& unit);
-  void FailUnit(const std::string& unit, const std::string& component);
+  void FailUnit(const std::string& unit, const std::string& component, bool lifecycle_failure);
   bool CheckFenced(const std::string& unit);
   void MaybeRepair();
   void RepairUnit(const std::string& unit, const std::string& why);
@@ -162,6 +162,7 @@ class NodeAgent {
   std::atomic<bool> reconcile_pending_{false};
   std::atomic<bool> status_pending_{false};
   bool started_ = false;
+  bool stopping_ = false;  // loop thread: Stop() has detached the runners
 
   // Loop thread only.
   NodeView view_;

@@ -19,7 +19,9 @@ absl::StatusOr<api::Json> NodeAgent::LocalApiAdapter::Register(const std::string
   auto future = result->get_future();
   agent_->loop_.Post([agent = agent_, result, component, token, session] {
     SaAwareRunner* runner = agent->FindSaAwareRunner(component);
-    if (runner == nullptr) {
+    if (agent->stopping_) {
+      result->set_value(absl::UnavailableError("the node agent is stopping"));
+    } else if (runner == nullptr) {
       result->set_value(absl::NotFoundError(
           absl::StrCat("no saAware component \"", component, "\" on node ", agent->options_.node)));
     } else if (!runner->Attach(session, token)) {
@@ -56,7 +58,8 @@ void NodeAgent::LocalApiAdapter::ReportError(const std::string& component, const
 void NodeAgent::LocalApiAdapter::OnRunner(const std::string& component,
                                           std::function<void(SaAwareRunner&)> action) {
   agent_->loop_.Post([this, component, action] {
-    if (SaAwareRunner* runner = agent_->FindSaAwareRunner(component)) action(*runner);
+    SaAwareRunner* runner = agent_->FindSaAwareRunner(component);
+    if (runner != nullptr && !agent_->stopping_) action(*runner);
   });
 }
 

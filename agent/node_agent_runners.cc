@@ -169,7 +169,7 @@ void NodeAgent::OnRunnerFailure(const std::string& name, const api::Failure& fai
       RestartUnit(entry.unit);
       break;
     case LocalRecovery::kFailover:
-      FailUnit(entry.unit, name);
+      FailUnit(entry.unit, name, context.lifecycle_failure);
       break;
   }
   ScheduleStatus();
@@ -188,17 +188,19 @@ void NodeAgent::RestartUnit(const std::string& unit_name) {
 
 // The failover rung: the unit's report goes out before anything else; the
 // components are stopped after (the failed one is being cleaned up already).
-void NodeAgent::FailUnit(const std::string& unit_name, const std::string& component) {
+void NodeAgent::FailUnit(const std::string& unit_name, const std::string& component,
+                         bool lifecycle_failure) {
   UnitState& unit = *unit_states_.at(unit_name);
   unit.failed = true;
-  unit.fencing_component = component;
-  CheckFenced(unit_name);
   unit.restarting = false;
   unit.failed_at = Steady::now();
-  const bool quick =
-      unit.repaired_at != SteadyTime() && unit.failed_at - unit.repaired_at < kQuickFailureWindow;
+  // Repairs back off only for a unit that cannot start (or stop) again soon
+  // after its repair; a killed process is the ladder's and node's business.
+  const bool quick = lifecycle_failure && unit.repaired_at != SteadyTime() &&
+                     unit.failed_at - unit.repaired_at < kQuickFailureWindow;
   unit.quick_failures = quick ? unit.quick_failures + 1 : 0;
-  WriteUnitStatus(unit_name, /*urgent=*/true);
+  unit.fencing_component = component;
+  CheckFenced(unit_name);  // reports Disabled now, or once the component is gone
   for (auto& [name, entry] : components_by_name_) {
     if (entry->unit == unit_name) entry->runner->SetEnabled(false);
   }

@@ -36,12 +36,14 @@ void SetCondition(std::vector<api::Condition>& conditions, const std::string& ty
 
 }  // namespace
 
+// Components before units: a unit's HA-state confirmation is what moves the
+// controller on, so whoever sees it usually sees its components' states too.
 void NodeAgent::WriteStatuses() {
-  for (const auto& [name, unit] : view_.units) {
-    if (CheckFenced(name)) WriteUnitStatus(name, /*urgent=*/false);
-  }
   for (const auto& [name, entry] : components_by_name_) {
     if (!entry->removing && view_.components.contains(name)) WriteComponentStatus(name);
+  }
+  for (const auto& [name, unit] : view_.units) {
+    if (CheckFenced(name)) WriteUnitStatus(name, /*urgent=*/false);
   }
   MaybeRepair();
   SaveAdoption();

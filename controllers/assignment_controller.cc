@@ -98,24 +98,22 @@ void AssignmentController::OnGroup(const ObjectPtr& old_obj, const ObjectPtr& ne
 
 void AssignmentController::OnUnit(const ObjectPtr& old_obj, const ObjectPtr& new_obj) {
   const std::string name = api::NameOf(new_obj ? *new_obj : *old_obj);
-  for (const ObjectPtr& obj : {old_obj, new_obj}) {
-    if (obj) queue_.Add(internal::SpecString(*obj, "serviceGroup"));
-  }
+  // Indexes first: the worker may take the key the moment it is added, and
+  // gathers the group's members through them.
   unit_group_.Set(name, {new_obj ? internal::SpecString(*new_obj, "serviceGroup") : ""});
   unit_node_.Set(name, {new_obj ? internal::SpecString(*new_obj, "node") : ""});
+  EnqueueGroupsOf(old_obj, new_obj);
   EnqueueOperationsOn(name);
 }
 
 void AssignmentController::OnInstance(const ObjectPtr& old_obj,
                                       const ObjectPtr& new_obj) {
   const std::string name = api::NameOf(new_obj ? *new_obj : *old_obj);
-  for (const ObjectPtr& obj : {old_obj, new_obj}) {
-    if (obj) queue_.Add(internal::SpecString(*obj, "serviceGroup"));
-  }
   instance_group_.Set(name,
                       {new_obj ? internal::SpecString(*new_obj, "serviceGroup") : ""});
   sponsors_.Set(name, new_obj ? internal::SponsorNames(*new_obj)
                               : std::vector<std::string>{});
+  EnqueueGroupsOf(old_obj, new_obj);  // after the indexes, as for units
   // A sponsor's change matters to the groups of its dependents.
   for (const std::string& dependent : sponsors_.MembersOf(name)) {
     for (const std::string& group : instance_group_.KeysOf(dependent)) queue_.Add(group);
@@ -141,6 +139,13 @@ void AssignmentController::OnOperation(const ObjectPtr& old_obj,
 void AssignmentController::OnComponent(const ObjectPtr& old_obj,
                                        const ObjectPtr& new_obj) {
   EnqueueOperationsOn(api::NameOf(new_obj ? *new_obj : *old_obj));
+}
+
+// The groups `spec.serviceGroup` named before and after a change.
+void AssignmentController::EnqueueGroupsOf(const ObjectPtr& old_obj, const ObjectPtr& new_obj) {
+  for (const ObjectPtr& obj : {old_obj, new_obj}) {
+    if (obj) queue_.Add(internal::SpecString(*obj, "serviceGroup"));
+  }
 }
 
 void AssignmentController::EnqueueGroupsOfUnits(const std::vector<std::string>& units) {

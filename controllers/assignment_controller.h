@@ -109,6 +109,7 @@ class AssignmentController {
   void OnNode(const ObjectPtr& old_obj, const ObjectPtr& new_obj);
   void OnOperation(const ObjectPtr& old_obj, const ObjectPtr& new_obj);
   void OnComponent(const ObjectPtr& old_obj, const ObjectPtr& new_obj);
+  void EnqueueGroupsOf(const ObjectPtr& old_obj, const ObjectPtr& new_obj);
   void EnqueueGroupsOfUnits(const std::vector<std::string>& units);
   void EnqueueOperationsOn(const std::string& target);
 
