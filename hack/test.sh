@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds everything and runs every test (ctest),
-# then the benchmarks' smoke mode. Exits non-zero on any failure.
+# Installs the dependencies, builds everything, sets up libvirtd, runs every
+# test (ctest), then the benchmarks' smoke mode. Exits non-zero on any failure.
 #   bash hack/test.sh
 # $VIGIL_BUILD_DIR picks the build directory (default: build); $VIGIL_JOBS
 # limits parallel compile jobs (default: ninja's choice).
@@ -16,6 +16,11 @@ as_root bash hack/install-deps.sh
 echo "==> building everything in $build/"
 cmake -S . -B "$build" -G Ninja >/dev/null
 ninja -C "$build" ${VIGIL_JOBS:+-j "$VIGIL_JOBS"}
+
+# The end-to-end VM tests need the real libvirt daemon (qemu:///system); it
+# runs under the vigil-subreaper just built (docs/libvirt.md).
+echo "==> setting up libvirtd (hack/setup-libvirt.sh)"
+as_root bash hack/setup-libvirt.sh
 
 echo "==> running the tests (ctest)"
 log="$build/ctest.log"
