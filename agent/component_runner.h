@@ -11,7 +11,8 @@
 //
 // Implementations: ExecRunner (exec: non-preinstantiable, runs while a CSI is
 // Active), SaAwareRunner (saAware: preinstantiated, HA states over the local
-// API).
+// API), VmRunner (virtualMachine: a libvirt domain that runs while a CSI is
+// Active).
 //
 // Thread safety: a runner lives on the agent's EventLoop thread; every method
 // and callback runs there.
@@ -70,6 +71,8 @@ struct RunnerState {
   bool ready = false;
   std::string reason;
   std::string message;
+  // virtualMachine: the domain (empty name: none); pid is its qemu's.
+  api::DomainStatus domain;
   bool operator==(const RunnerState&) const = default;
 };
 

@@ -8,7 +8,8 @@
 // assigned to those units, and the Operations aimed at them. On every
 // change it reconciles, on one event-loop thread:
 //   - one ComponentRunner per component (exec: ExecRunner; saAware:
-//     SaAwareRunner) is told the CSIs it should hold (its unit's
+//     SaAwareRunner; virtualMachine: VmRunner, on the Node's hypervisor) is
+//     told the CSIs it should hold (its unit's
 //     assignments, matched by csType) and whether its unit may run;
 //   - failures reported by runners go up the local recovery ladder at once
 //     (agent/recovery.h): component restart, unit restart; beyond that the
@@ -53,6 +54,7 @@
 #include "agent/status_writer.h"
 #include "client/client.h"
 #include "controllers/informer.h"
+#include "virt/hypervisor.h"
 
 namespace vigil::agent {
 
@@ -73,6 +75,15 @@ struct NodeAgentOptions {
   std::function<void(const std::string&)> log;  // default: stderr
   // Serve the local API for saAware components on <data_dir>/agent.sock.
   bool serve_local_api = true;
+  // Opens the hypervisor of a libvirt URI (the Node's spec.hypervisor, default
+  // qemu:///system) for virtualMachine components; one per URI, opened when
+  // the first such component is seen. Default: LibvirtHypervisor::Open.
+  std::function<absl::StatusOr<std::shared_ptr<virt::Hypervisor>>(const std::string& uri)>
+      hypervisor_factory;
+  // Instantiation retries of virtualMachine components (their spec has none).
+  api::Instantiation vm_instantiation{.attempts = 2, .delay = std::chrono::milliseconds(1000)};
+  // How long a virtualMachine's domain may stay paused before it is failed.
+  std::chrono::milliseconds vm_paused_grace{10000};
 };
 
 class NodeAgent {
@@ -121,6 +132,11 @@ class NodeAgent {
                                                      const ComponentIdentity& who,
                                                      const api::SaAwareSpec& spec,
                                                      const RunnerCallbacks& callbacks);
+  // virtualMachine runners on the node's hypervisor (node_agent_vm.cc).
+  std::unique_ptr<ComponentRunner> MakeVmRunner(const RunnerContext& context,
+                                                const ComponentIdentity& who,
+                                                const api::VirtualMachineSpec& spec,
+                                                const RunnerCallbacks& callbacks);
   absl::Status StartLocalApi();
   void StopLocalApi();
   SaAwareRunner* FindSaAwareRunner(const std::string& component);
@@ -171,6 +187,9 @@ class NodeAgent {
   AdoptionRecords adoption_;       // still to adopt (read at start)
   AdoptionRecords saved_records_;  // last written to the state file
   std::set<std::string> handled_operations_;
+  // Hypervisors by URI, and why one could not be opened.
+  std::map<std::string, std::shared_ptr<virt::Hypervisor>> hypervisors_;
+  std::map<std::string, std::string> hypervisor_errors_;
   EventLoop::TimerId heartbeat_timer_ = 0;
   EventLoop::TimerId repair_timer_ = 0;
   std::string ready_since_;

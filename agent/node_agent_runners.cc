@@ -53,7 +53,10 @@ std::unique_ptr<ComponentRunner> NodeAgent::MakeRunner(const api::Component& com
   if (component.spec.sa_aware.has_value()) {
     return MakeSaAwareRunner(context, who, *component.spec.sa_aware, callbacks);
   }
-  return nullptr;  // virtualMachine components are not run by this agent
+  if (component.spec.virtual_machine.has_value()) {
+    return MakeVmRunner(context, who, *component.spec.virtual_machine, callbacks);
+  }
+  return nullptr;
 }
 
 void NodeAgent::EnsureRunners() {

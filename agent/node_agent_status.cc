@@ -73,6 +73,7 @@ void NodeAgent::WriteComponentStatus(const std::string& name) {
   status.start_time = state.start_time;
   status.restart_count = state.restart_count;
   status.last_failure = state.last_failure;
+  status.domain = state.domain;
   SetCondition(entry.conditions, "Ready", state.ready, state.reason, state.message,
                component.metadata.generation, Now());
   status.conditions = entry.conditions;

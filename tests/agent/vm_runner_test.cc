@@ -1,0 +1,384 @@
+// VmRunner against libvirt's in-process test:///default driver: lifecycle,
+// failures seen through libvirt events and through a pidfd, pauses, bad
+// input and adoption. Fast and hermetic (no daemon).
+#include "agent/vm_runner.h"
+
+#include <libvirt/libvirt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/agent/runner_harness.h"
+
+namespace vigil::agent {
+namespace {
+
+using api::HaState;
+using api::PresenceState;
+using std::chrono::milliseconds;
+using testing::Csi;
+using testing::Steady;
+
+std::string UniqueName(const std::string& base) {
+  static std::atomic<int> counter{0};
+  return "vigil-test-" + std::to_string(getpid()) + "-" + base + "-" + std::to_string(++counter);
+}
+
+std::string TestDomainXml(const std::string& name) {
+  return "<domain type='test'><name>" + name +
+         "</name><memory>65536</memory><os><type>hvm</type></os></domain>";
+}
+
+bool StartsWith(const std::string& text, const std::string& prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+class VmRunnerTest : public testing::RunnerHarness {
+ protected:
+  void SetUp() override {
+    RunnerHarness::SetUp();
+    std::filesystem::create_directories(dir_ + "/qemu");
+    virt::LibvirtOptions options;
+    options.qemu_pid_dir = dir_ + "/qemu";
+    auto opened = virt::LibvirtHypervisor::Open("test:///default", options);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    hypervisor_ = std::move(*opened);
+  }
+  void TearDown() override {
+    loop_.RunSync([this] { runners_.clear(); });
+    for (const std::string& name : names_) {
+      (void)hypervisor_->DestroyDomain(name);
+      (void)hypervisor_->UndefineDomain(name);
+    }
+    for (pid_t pid : pids_) kill(pid, SIGKILL);
+    RunnerHarness::TearDown();
+  }
+
+  api::VirtualMachineSpec XmlSpec(const std::string& name) {
+    names_.push_back(name);
+    api::VirtualMachineSpec spec;
+    spec.domain_xml = TestDomainXml(name);
+    spec.shutdown_timeout = Millis(500);
+    spec.start_timeout = Millis(5000);
+    return spec;
+  }
+  VmRunnerOptions Options() {
+    VmRunnerOptions options;
+    options.hypervisor = hypervisor_;
+    options.instantiation = {.attempts = 2, .delay = Millis(20)};
+    options.cleanup_timeout = Millis(1000);
+    return options;
+  }
+  size_t AddRunner(api::VirtualMachineSpec spec, VmRunnerOptions options) {
+    return Add([&] {
+      return std::make_unique<VmRunner>(Context(), ComponentIdentity{"vm", "su", "n1"}, spec,
+                                        options, Callbacks());
+    });
+  }
+  void Activate() {
+    OnLoop([](ComponentRunner& r) { r.SetAssignments({Csi("si", HaState::kActive)}); });
+  }
+  bool WaitRunning() {
+    return WaitState([](const RunnerState& s) {
+      return s.presence == PresenceState::kInstantiated && s.ready && s.domain.id >= 0;
+    });
+  }
+  virt::DomainState DomainState(const std::string& name) {
+    auto state = hypervisor_->GetState(name);
+    return state.ok() ? state->state : virt::DomainState::kNoState;
+  }
+  std::string LastFailure() {
+    std::lock_guard lock(mu_);
+    return failures_.empty() ? "" : failures_.back().reason;
+  }
+  // A process that is not our child (as qemu is not), standing in for qemu:
+  // its PID goes into the test driver's "<name>.pid".
+  pid_t FakeQemu(const std::string& name) {
+    FILE* out = popen("sleep 60 >/dev/null 2>&1 & echo $!", "r");
+    int pid = 0;
+    if (out == nullptr || fscanf(out, "%d", &pid) != 1) pid = 0;
+    if (out != nullptr) pclose(out);
+    pids_.push_back(pid);
+    std::ofstream(dir_ + "/qemu/" + name + ".pid") << pid << "\n";
+    return pid;
+  }
+
+  std::shared_ptr<virt::Hypervisor> hypervisor_;
+  std::vector<std::string> names_;
+  std::vector<pid_t> pids_;
+};
+
+TEST_F(VmRunnerTest, StartsDomainWhenActiveAndShutsItDownWhenUnassigned) {
+  const std::string name = UniqueName("life");
+  AddRunner(XmlSpec(name), Options());
+  Activate();
+  ASSERT_TRUE(WaitRunning()) << Last().reason << ": " << Last().message;
+  EXPECT_EQ(DomainState(name), virt::DomainState::kRunning);
+  RunnerState state = Last();
+  EXPECT_EQ(state.domain.name, name);
+  EXPECT_EQ(state.domain.state, "running");
+  EXPECT_EQ(state.ha_state, HaState::kActive);
+  EXPECT_TRUE(ReachedOnLoop("si", HaState::kActive));
+
+  OnLoop([](ComponentRunner& r) { r.SetAssignments({Csi("si", HaState::kStandby)}); });
+  ASSERT_TRUE(WaitState([](const RunnerState& s) {
+    return s.presence == PresenceState::kUninstantiated && s.domain.id == -1;
+  }));
+  EXPECT_EQ(DomainState(name), virt::DomainState::kShutOff);
+  EXPECT_TRUE(ReachedOnLoop("si", HaState::kStandby));
+  EXPECT_EQ(Last().reason, "Stopped");
+  EXPECT_EQ(Last().domain.state, "shutoff");
+  EXPECT_TRUE(failures_.empty());
+}
+
+TEST_F(VmRunnerTest, DisabledUnitStopsItsDomain) {
+  const std::string name = UniqueName("disable");
+  AddRunner(XmlSpec(name), Options());
+  Activate();
+  ASSERT_TRUE(WaitRunning());
+  OnLoop([](ComponentRunner& r) { r.SetEnabled(false); });
+  ASSERT_TRUE(WaitState([](const RunnerState& s) {
+    return s.presence == PresenceState::kUninstantiated && s.domain.id == -1;
+  }));
+  EXPECT_EQ(DomainState(name), virt::DomainState::kShutOff);
+}
+
+TEST_F(VmRunnerTest, DestroyFromOutsideIsAFailureAndRestartBringsItBack) {
+  const std::string name = UniqueName("destroy");
+  AddRunner(XmlSpec(name), Options());
+  Activate();
+  ASSERT_TRUE(WaitRunning());
+  const int first_id = Last().domain.id;
+  ASSERT_TRUE(hypervisor_->DestroyDomain(name).ok());
+  ASSERT_TRUE(WaitFailures(1));
+  EXPECT_TRUE(StartsWith(LastFailure(), "DomainDestroyed")) << LastFailure();
+  ASSERT_TRUE(WaitState([](const RunnerState& s) {
+    return s.failed && s.presence == PresenceState::kUninstantiated;
+  }));
+  EXPECT_EQ(Last().reason, "DomainDestroyed");
+  EXPECT_EQ(Last().last_failure.source, "libvirt");
+
+  OnLoop([](ComponentRunner& r) { r.Restart(); });
+  ASSERT_TRUE(WaitState([&](const RunnerState& s) {
+    return s.presence == PresenceState::kInstantiated && s.domain.id > first_id;
+  }));
+  EXPECT_EQ(Last().restart_count, 1);
+  // Late events of the destroyed instance must not fail the new one.
+  EXPECT_FALSE(WaitFailures(2, milliseconds(300)));
+  EXPECT_EQ(DomainState(name), virt::DomainState::kRunning);
+}
+
+TEST_F(VmRunnerTest, RestartDestroysAndStartsAgainWithoutSpuriousFailure) {
+  const std::string name = UniqueName("restart");
+  AddRunner(XmlSpec(name), Options());
+  Activate();
+  ASSERT_TRUE(WaitRunning());
+  const int first_id = Last().domain.id;
+  OnLoop([](ComponentRunner& r) { r.Restart(); });
+  ASSERT_TRUE(WaitState([&](const RunnerState& s) {
+    return s.presence == PresenceState::kInstantiated && s.domain.id > first_id;
+  })) << api::ToString(Last().presence)
+      << " " << Last().reason << " " << Last().message << " id " << Last().domain.id << " first "
+      << first_id;
+  EXPECT_FALSE(WaitFailures(1, milliseconds(300)));
+}
+
+TEST_F(VmRunnerTest, KilledQemuIsSeenByPidfd) {
+  const std::string name = UniqueName("pidfd");
+  const pid_t qemu = FakeQemu(name);
+  ASSERT_GT(qemu, 0);
+  AddRunner(XmlSpec(name), Options());
+  Activate();
+  ASSERT_TRUE(WaitRunning());
+  EXPECT_EQ(Last().pid, qemu);
+  EXPECT_EQ(Last().domain.qemu_pid, qemu);
+  const Steady::time_point killed = Steady::now();
+  ASSERT_EQ(kill(qemu, SIGKILL), 0);
+  ASSERT_TRUE(WaitFailures(1));
+  const double ms = std::chrono::duration<double, std::milli>(failure_times_[0] - killed).count();
+  std::printf("kill -9 of (fake) qemu -> failure reported: %.2f ms\n", ms);
+  EXPECT_TRUE(StartsWith(LastFailure(), "QemuExited")) << LastFailure();
+  EXPECT_LT(ms, 100);
+  // The cleanup destroyed the domain (the real qemu would be gone anyway).
+  ASSERT_TRUE(WaitState([](const RunnerState& s) {
+    return s.failed && s.presence == PresenceState::kUninstantiated;
+  }));
+  EXPECT_EQ(DomainState(name), virt::DomainState::kShutOff);
+  EXPECT_EQ(Last().last_failure.source, "pidfd");
+}
+
+TEST_F(VmRunnerTest, PauseMakesItNotReadyAndResumeReadyAgain) {
+  const std::string name = UniqueName("pause");
+  AddRunner(XmlSpec(name), Options());
+  Activate();
+  ASSERT_TRUE(WaitRunning());
+  virConnectPtr outside = virConnectOpen("test:///default");  // like `virsh suspend`
+  ASSERT_NE(outside, nullptr);
+  virDomainPtr domain = virDomainLookupByName(outside, name.c_str());
+  ASSERT_NE(domain, nullptr);
+  ASSERT_EQ(virDomainSuspend(domain), 0);
+  EXPECT_TRUE(
+      WaitState([](const RunnerState& s) { return !s.ready && s.reason == "DomainPaused"; }));
+  EXPECT_EQ(Last().domain.state, "paused");
+  EXPECT_EQ(Last().presence, PresenceState::kInstantiated);
+  ASSERT_EQ(virDomainResume(domain), 0);
+  EXPECT_TRUE(WaitState([](const RunnerState& s) { return s.ready && s.reason == "Running"; }));
+  EXPECT_EQ(Last().domain.state, "running");
+  EXPECT_TRUE(failures_.empty());
+  virDomainFree(domain);
+  virConnectClose(outside);
+}
+
+TEST_F(VmRunnerTest, LongPauseIsAFailure) {
+  const std::string name = UniqueName("longpause");
+  VmRunnerOptions options = Options();
+  options.paused_grace = Millis(100);
+  AddRunner(XmlSpec(name), options);
+  Activate();
+  ASSERT_TRUE(WaitRunning());
+  ASSERT_TRUE(hypervisor_->GetState(name).ok());
+  virConnectPtr outside = virConnectOpen("test:///default");
+  ASSERT_NE(outside, nullptr);
+  virDomainPtr domain = virDomainLookupByName(outside, name.c_str());
+  ASSERT_EQ(virDomainSuspend(domain), 0);
+  ASSERT_TRUE(WaitFailures(1));
+  EXPECT_TRUE(StartsWith(LastFailure(), "DomainPaused")) << LastFailure();
+  ASSERT_TRUE(WaitState([](const RunnerState& s) { return s.failed && s.domain.id == -1; }));
+  EXPECT_EQ(DomainState(name), virt::DomainState::kShutOff);
+  virDomainFree(domain);
+  virConnectClose(outside);
+}
+
+TEST_F(VmRunnerTest, MalformedXmlIsInvalidDomainXml) {
+  api::VirtualMachineSpec spec = XmlSpec(UniqueName("bad"));
+  spec.domain_xml = "<domain type='test'><name>";
+  AddRunner(spec, Options());
+  Activate();
+  ASSERT_TRUE(WaitFailures(1));
+  EXPECT_TRUE(StartsWith(LastFailure(), "InstantiationFailed: InvalidDomainXML")) << LastFailure();
+  RunnerState state = Last();
+  EXPECT_EQ(state.presence, PresenceState::kInstantiationFailed);
+  EXPECT_FALSE(state.ready);
+  EXPECT_EQ(state.reason, "InvalidDomainXML");
+  EXPECT_NE(state.message.find("attempt 2 of 2"), std::string::npos) << state.message;
+  EXPECT_TRUE(ReachedOnLoop("si", HaState::kStandby));  // nothing runs
+}
+
+TEST_F(VmRunnerTest, UnknownDomainNameIsDomainNotFound) {
+  api::VirtualMachineSpec spec;
+  spec.domain_name = UniqueName("missing");
+  spec.start_timeout = Millis(5000);
+  AddRunner(spec, Options());
+  Activate();
+  ASSERT_TRUE(WaitFailures(1));
+  EXPECT_EQ(Last().reason, "DomainNotFound");
+  EXPECT_EQ(Last().presence, PresenceState::kInstantiationFailed);
+}
+
+TEST_F(VmRunnerTest, PredefinedDomainIsStartedByName) {
+  const std::string name = UniqueName("named");
+  names_.push_back(name);
+  ASSERT_TRUE(hypervisor_->DefineDomain(TestDomainXml(name)).ok());
+  api::VirtualMachineSpec spec;
+  spec.domain_name = name;
+  spec.shutdown_timeout = Millis(500);
+  spec.start_timeout = Millis(5000);
+  AddRunner(spec, Options());
+  Activate();
+  ASSERT_TRUE(WaitRunning());
+  EXPECT_EQ(DomainState(name), virt::DomainState::kRunning);
+}
+
+TEST_F(VmRunnerTest, UnreachableHypervisorIsHypervisorUnavailable) {
+  virt::LibvirtOptions libvirt;
+  libvirt.reconnect_initial = Millis(1000);
+  auto opened = virt::LibvirtHypervisor::Open(
+      "qemu+unix:///system?socket=" + dir_ + "/no-such-socket", libvirt);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  VmRunnerOptions options = Options();
+  options.hypervisor = std::move(*opened);
+  AddRunner(XmlSpec(UniqueName("unreachable")), options);
+  Activate();
+  ASSERT_TRUE(WaitFailures(1));
+  EXPECT_EQ(Last().reason, "HypervisorUnavailable");
+  EXPECT_EQ(Last().presence, PresenceState::kInstantiationFailed);
+}
+
+TEST_F(VmRunnerTest, NoHypervisorIsHypervisorUnavailable) {
+  VmRunnerOptions options = Options();
+  options.hypervisor = nullptr;
+  options.hypervisor_error = "cannot open hypervisor bogus://";
+  AddRunner(XmlSpec(UniqueName("none")), options);
+  Activate();
+  ASSERT_TRUE(WaitFailures(1));
+  EXPECT_EQ(Last().reason, "HypervisorUnavailable");
+  EXPECT_NE(Last().message.find("bogus://"), std::string::npos);
+}
+
+TEST_F(VmRunnerTest, AdoptKeepsTheRunningDomain) {
+  const std::string name = UniqueName("adopt");
+  api::VirtualMachineSpec spec = XmlSpec(name);
+  ASSERT_TRUE(hypervisor_->DefineDomain(spec.domain_xml).ok());
+  ASSERT_TRUE(hypervisor_->StartDomain(name).ok());
+  const int id = *hypervisor_->GetDomainId(name);
+  const pid_t qemu = FakeQemu(name);
+  const uint64_t ticks = *ReadStartTicks(qemu);
+  AddRunner(spec, Options());
+  OnLoop([&](ComponentRunner& r) {
+    r.Adopt({.pid = qemu,
+             .start_ticks = ticks,
+             .start_time = "2026-01-01T00:00:00.000Z",
+             .csis = {Csi("si", HaState::kActive)},
+             .token = ""});
+  });
+  ASSERT_TRUE(WaitState([&](const RunnerState& s) { return s.domain.id == id; }));
+  EXPECT_EQ(Last().presence, PresenceState::kInstantiated);
+  EXPECT_EQ(Last().reason, "Adopted");
+  EXPECT_EQ(Last().pid, qemu);
+  Activate();
+  EXPECT_TRUE(ReachedOnLoop("si", HaState::kActive));
+  EXPECT_EQ(*hypervisor_->GetDomainId(name), id);  // not restarted
+  EXPECT_TRUE(failures_.empty());
+}
+
+TEST_F(VmRunnerTest, AdoptOfADeadQemuIsAFailure) {
+  const std::string name = UniqueName("adoptdead");
+  const pid_t qemu = FakeQemu(name);
+  const uint64_t ticks = *ReadStartTicks(qemu);
+  kill(qemu, SIGKILL);
+  for (int i = 0; i < 3000 && ReadStartTicks(qemu).ok(); ++i) usleep(1000);
+  AddRunner(XmlSpec(name), Options());
+  OnLoop([&](ComponentRunner& r) {
+    r.Adopt({.pid = qemu,
+             .start_ticks = ticks,
+             .start_time = "",
+             .csis = {Csi("si", HaState::kActive)},
+             .token = ""});
+  });
+  ASSERT_TRUE(WaitFailures(1));
+  EXPECT_TRUE(StartsWith(LastFailure(), "QemuExited")) << LastFailure();
+}
+
+TEST_F(VmRunnerTest, AdoptOfAStoppedDomainIsAFailure) {
+  const std::string name = UniqueName("adoptstopped");
+  api::VirtualMachineSpec spec = XmlSpec(name);
+  ASSERT_TRUE(hypervisor_->DefineDomain(spec.domain_xml).ok());  // defined, not running
+  AddRunner(spec, Options());
+  OnLoop([&](ComponentRunner& r) {
+    r.Adopt({.pid = 0,
+             .start_ticks = 0,
+             .start_time = "",
+             .csis = {Csi("si", HaState::kActive)},
+             .token = ""});
+  });
+  ASSERT_TRUE(WaitFailures(1));
+  EXPECT_TRUE(StartsWith(LastFailure(), "DomainStopped")) << LastFailure();
+}
+
+}  // namespace
+}  // namespace vigil::agent
