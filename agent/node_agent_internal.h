@@ -43,7 +43,7 @@ struct NodeAgent::UnitState {
 struct NodeAgent::ComponentEntry {
   std::unique_ptr<ComponentRunner> runner;
   std::string unit;
-  std::string kind;                 // "exec" or "saAware"
+  std::string kind;                 // "exec", "saAware" or "virtualMachine"
   api::Json spec;                   // the spec the runner was made or updated with
   bool removing = false;            // gone from the view: stopping, then erased
   std::deque<SteadyTime> restarts;  // within componentRestartProbation
