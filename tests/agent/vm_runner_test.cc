@@ -38,6 +38,66 @@ bool StartsWith(const std::string& text, const std::string& prefix) {
   return text.rfind(prefix, 0) == 0;
 }
 
+// Delegates to a real hypervisor, but its lifecycle events can be held back
+// (as while the libvirtd connection is down) and connection events injected.
+class GatedHypervisor : public virt::Hypervisor {
+ public:
+  explicit GatedHypervisor(std::shared_ptr<virt::Hypervisor> inner) : inner_(std::move(inner)) {}
+  absl::StatusOr<std::string> DefineDomain(std::string_view xml) override {
+    return inner_->DefineDomain(xml);
+  }
+  absl::StatusOr<std::string> CreateTransientDomain(std::string_view xml) override {
+    return inner_->CreateTransientDomain(xml);
+  }
+  absl::Status LookupDomain(std::string_view name) override { return inner_->LookupDomain(name); }
+  absl::Status StartDomain(std::string_view name) override { return inner_->StartDomain(name); }
+  absl::Status ShutdownDomain(std::string_view name, milliseconds timeout) override {
+    return inner_->ShutdownDomain(name, timeout);
+  }
+  absl::Status DestroyDomain(std::string_view name) override { return inner_->DestroyDomain(name); }
+  absl::Status UndefineDomain(std::string_view name) override {
+    return inner_->UndefineDomain(name);
+  }
+  absl::StatusOr<virt::DomainStatus> GetState(std::string_view name) override {
+    return inner_->GetState(name);
+  }
+  absl::StatusOr<int> GetDomainId(std::string_view name) override {
+    return inner_->GetDomainId(name);
+  }
+  absl::StatusOr<pid_t> GetQemuPid(std::string_view name) override {
+    return inner_->GetQemuPid(name);
+  }
+  SubscriptionId Subscribe(virt::LifecycleCallback callback) override {
+    {
+      std::lock_guard lock(mu_);
+      callbacks_.push_back(callback);
+    }
+    return inner_->Subscribe([this, callback](const virt::LifecycleEvent& event) {
+      std::lock_guard lock(mu_);
+      if (!held_) callback(event);
+    });
+  }
+  void Unsubscribe(SubscriptionId id) override { inner_->Unsubscribe(id); }
+  bool IsAlive() override { return inner_->IsAlive(); }
+
+  // Holds events back and tells subscribers the connection is lost (false),
+  // or lets them through again and tells them it is restored (true).
+  void SetConnected(bool connected) {
+    std::lock_guard lock(mu_);
+    held_ = !connected;
+    virt::LifecycleEvent event;
+    event.kind = connected ? virt::LifecycleEventKind::kConnectionRestored
+                           : virt::LifecycleEventKind::kConnectionLost;
+    for (const auto& callback : callbacks_) callback(event);
+  }
+
+ private:
+  std::shared_ptr<virt::Hypervisor> inner_;
+  std::mutex mu_;
+  bool held_ = false;
+  std::vector<virt::LifecycleCallback> callbacks_;  // GUARDED_BY(mu_)
+};
+
 class VmRunnerTest : public testing::RunnerHarness {
  protected:
   void SetUp() override {
@@ -376,6 +436,34 @@ TEST_F(VmRunnerTest, AdoptOfAStoppedDomainIsAFailure) {
              .csis = {Csi("si", HaState::kActive)},
              .token = ""});
   });
+  ASSERT_TRUE(WaitFailures(1));
+  EXPECT_TRUE(StartsWith(LastFailure(), "DomainStopped")) << LastFailure();
+}
+
+TEST_F(VmRunnerTest, LostConnectionIsNoFailureButADeathMeanwhileIs) {
+  const std::string name = UniqueName("reconnect");
+  auto gated = std::make_shared<GatedHypervisor>(hypervisor_);
+  VmRunnerOptions options = Options();
+  options.hypervisor = gated;
+  AddRunner(XmlSpec(name), options);
+  Activate();
+  ASSERT_TRUE(WaitRunning());
+  const int id = Last().domain.id;
+
+  // libvirtd restarting: no failure, the domain keeps running.
+  gated->SetConnected(false);
+  EXPECT_FALSE(WaitFailures(1, milliseconds(200)));
+  gated->SetConnected(true);
+  EXPECT_FALSE(WaitFailures(1, milliseconds(200)));
+  EXPECT_EQ(Last().presence, PresenceState::kInstantiated);
+  EXPECT_EQ(*hypervisor_->GetDomainId(name), id);
+
+  // The domain dies while the connection is down (its event is lost): the
+  // re-read state on reconnection makes it a failure.
+  gated->SetConnected(false);
+  ASSERT_TRUE(hypervisor_->DestroyDomain(name).ok());
+  EXPECT_FALSE(WaitFailures(1, milliseconds(200)));
+  gated->SetConnected(true);
   ASSERT_TRUE(WaitFailures(1));
   EXPECT_TRUE(StartsWith(LastFailure(), "DomainStopped")) << LastFailure();
 }
