@@ -1,0 +1,112 @@
+// LibvirtProbe: see bench_vm_libvirt.h.
+#include "hack/bench-vm/bench_vm_libvirt.h"
+
+#include <unistd.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace vigil::bench {
+
+bool KvmAvailable() { return access("/dev/kvm", R_OK | W_OK) == 0; }
+
+std::string DisklessDomainXml(const std::string& name) {
+  return absl::StrCat("<domain type='", KvmAvailable() ? "kvm" : "qemu", "'><name>", name,
+                      "</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+                      "<os><type arch='x86_64'>hvm</type></os><devices/></domain>");
+}
+
+absl::StatusOr<std::unique_ptr<LibvirtProbe>> LibvirtProbe::Open(const std::string& uri) {
+  absl::StatusOr<std::unique_ptr<virt::LibvirtHypervisor>> opened =
+      virt::LibvirtHypervisor::Open(uri);
+  if (!opened.ok()) return opened.status();
+  if (!(*opened)->IsAlive()) {
+    return absl::UnavailableError(absl::StrCat("libvirtd does not answer on ", uri));
+  }
+  return std::unique_ptr<LibvirtProbe>(new LibvirtProbe(std::move(*opened)));
+}
+
+LibvirtProbe::LibvirtProbe(std::unique_ptr<virt::LibvirtHypervisor> hypervisor)
+    : hypervisor_(std::move(hypervisor)) {
+  subscription_ =
+      hypervisor_->Subscribe([this](const virt::LifecycleEvent& event) { OnEvent(event); });
+}
+
+LibvirtProbe::~LibvirtProbe() { hypervisor_->Unsubscribe(subscription_); }
+
+void LibvirtProbe::OnEvent(const virt::LifecycleEvent& event) {
+  // Stamped here, on libvirt's event thread, the moment it is delivered.
+  const absl::Time now = absl::Now();
+  if (event.kind != virt::LifecycleEventKind::kStoppedFailed) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  stopped_failed_[event.domain].push_back(now);
+  cv_.notify_all();
+}
+
+std::optional<absl::Time> LibvirtProbe::WaitStoppedFailed(const std::string& domain,
+                                                          absl::Time after,
+                                                          absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  std::optional<absl::Time> found;
+  auto arrived = [&] {
+    for (absl::Time t : stopped_failed_[domain]) {
+      if (t >= after) {
+        found = t;
+        return true;
+      }
+    }
+    return false;
+  };
+  cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout), arrived);
+  return found;
+}
+
+absl::StatusOr<pid_t> LibvirtProbe::QemuPid(const std::string& domain) {
+  return hypervisor_->GetQemuPid(domain);
+}
+
+bool LibvirtProbe::Running(const std::string& domain) {
+  absl::StatusOr<virt::DomainStatus> state = hypervisor_->GetState(domain);
+  return state.ok() && state->state == virt::DomainState::kRunning;
+}
+
+bool LibvirtProbe::Exists(const std::string& domain) {
+  return hypervisor_->LookupDomain(domain).code() != absl::StatusCode::kNotFound;
+}
+
+absl::StatusOr<absl::Duration> LibvirtProbe::TimeDomainStart(const std::string& name) {
+  if (!hypervisor_->LookupDomain(name).ok()) {
+    absl::StatusOr<std::string> defined = hypervisor_->DefineDomain(DisklessDomainXml(name));
+    if (!defined.ok()) return defined.status();
+  }
+  const absl::Time start = absl::Now();
+  if (absl::Status started = hypervisor_->StartDomain(name); !started.ok()) return started;
+  // virDomainCreate returns once qemu runs the guest; confirm that state.
+  while (!Running(name)) {
+    if (absl::Now() - start > absl::Seconds(30)) {
+      return absl::DeadlineExceededError(absl::StrCat("domain ", name, " not running"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const absl::Duration took = absl::Now() - start;
+  if (absl::Status destroyed = hypervisor_->DestroyDomain(name); !destroyed.ok()) {
+    return destroyed;
+  }
+  return took;
+}
+
+absl::Status LibvirtProbe::Remove(const std::string& domain) {
+  if (!Exists(domain)) return absl::OkStatus();
+  if (Running(domain)) {
+    if (absl::Status destroyed = hypervisor_->DestroyDomain(domain);
+        !destroyed.ok() && destroyed.code() != absl::StatusCode::kFailedPrecondition) {
+      return destroyed;
+    }
+  }
+  absl::Status undefined = hypervisor_->UndefineDomain(domain);
+  if (!undefined.ok() && undefined.code() != absl::StatusCode::kNotFound) return undefined;
+  return absl::OkStatus();
+}
+
+}  // namespace vigil::bench

@@ -1,0 +1,80 @@
+// LibvirtProbe: the VM benchmark's own connection to the hypervisor, next to
+// the node agents'. It measures what libvirt itself achieves, so Vigil's
+// figures can be judged against it: when libvirt's stopped-failed event for
+// a killed qemu reaches a subscriber, and how long a plain domain start
+// (virDomainCreate -> running) takes. It also finds a domain's qemu PID for
+// the kill and destroys/undefines the benchmark's own domains at the end.
+//
+// Thread safety: safe for use from one thread; libvirt's event thread only
+// records events under an internal mutex.
+#ifndef VIGIL_HACK_BENCH_VM_BENCH_VM_LIBVIRT_H_
+#define VIGIL_HACK_BENCH_VM_BENCH_VM_LIBVIRT_H_
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "virt/hypervisor.h"
+
+namespace vigil::bench {
+
+// A diskless 64 MiB domain named `name` (nothing to boot, so it just runs):
+// type 'kvm' when /dev/kvm is usable, 'qemu' (TCG) otherwise.
+std::string DisklessDomainXml(const std::string& name);
+
+// Whether /dev/kvm is usable (domains get KVM rather than TCG).
+bool KvmAvailable();
+
+class LibvirtProbe {
+ public:
+  // Connects to `uri` and subscribes to lifecycle events. Unavailable when
+  // the daemon does not answer.
+  static absl::StatusOr<std::unique_ptr<LibvirtProbe>> Open(const std::string& uri);
+  ~LibvirtProbe();
+
+  // The PID of the running domain's qemu. FailedPrecondition if it is not
+  // running; NotFound if there is no such domain.
+  absl::StatusOr<pid_t> QemuPid(const std::string& domain);
+
+  // Whether the domain exists and is running.
+  bool Running(const std::string& domain);
+
+  // When the first stopped-failed event of `domain` received at or after
+  // `after` reached this process; waits up to `timeout`, nullopt if none.
+  std::optional<absl::Time> WaitStoppedFailed(const std::string& domain, absl::Time after,
+                                              absl::Duration timeout);
+
+  // Defines the diskless domain `name` (once), starts it (virDomainCreate),
+  // waits until libvirt reports it running, and returns that time; then
+  // destroys it again (the definition stays until Remove).
+  absl::StatusOr<absl::Duration> TimeDomainStart(const std::string& name);
+
+  // Destroys (if running) and undefines the domain. OK when it does not
+  // exist. Only ever called with the benchmark's own domain names.
+  absl::Status Remove(const std::string& domain);
+
+  // Whether a domain of that name is defined or running.
+  bool Exists(const std::string& domain);
+
+ private:
+  explicit LibvirtProbe(std::unique_ptr<virt::LibvirtHypervisor> hypervisor);
+  void OnEvent(const virt::LifecycleEvent& event);
+
+  std::unique_ptr<virt::LibvirtHypervisor> hypervisor_;
+  virt::Hypervisor::SubscriptionId subscription_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::vector<absl::Time>> stopped_failed_;  // guarded by mu_
+};
+
+}  // namespace vigil::bench
+
+#endif  // VIGIL_HACK_BENCH_VM_BENCH_VM_LIBVIRT_H_
