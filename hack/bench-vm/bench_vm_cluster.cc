@@ -38,7 +38,8 @@ bool Exited(pid_t pid) {
 // SIGTERM, up to 10 s to exit, then SIGKILL. False when it had to be killed.
 bool StopProcess(e2e::Subprocess& process) {
   process.Signal(SIGTERM);
-  const bool exited = WaitUntil([&] { return Exited(process.pid()); }, absl::Seconds(10));
+  const bool exited = WaitUntil([&] { return Exited(process.pid()); }, absl::Seconds(10),
+                                absl::Milliseconds(10), /*interruptible=*/false);
   if (!exited) process.Signal(SIGKILL);
   process.Wait();
   return exited;
@@ -65,9 +66,9 @@ void InstallInterruptHandler() {
 bool Interrupted() { return interrupted; }
 
 bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout,
-               absl::Duration period) {
+               absl::Duration period, bool interruptible) {
   const absl::Time deadline = absl::Now() + timeout;
-  while (!interrupted) {
+  while (!interruptible || !interrupted) {
     if (done()) return true;
     if (absl::Now() > deadline) return false;
     absl::SleepFor(period);

@@ -32,9 +32,10 @@ void InstallInterruptHandler();
 bool Interrupted();
 
 // Polls `done` every `period` until it returns true (true), `timeout` passes
-// or the benchmark is interrupted (false).
+// or, when `interruptible`, the benchmark is interrupted (false). Clean-up
+// waits are not interruptible: they are bounded by their timeouts.
 bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout,
-               absl::Duration period = absl::Milliseconds(10));
+               absl::Duration period = absl::Milliseconds(10), bool interruptible = true);
 
 class BenchCluster {
  public:

@@ -97,15 +97,21 @@ absl::StatusOr<absl::Duration> LibvirtProbe::TimeDomainStart(const std::string& 
 }
 
 absl::Status LibvirtProbe::Remove(const std::string& domain) {
-  if (!Exists(domain)) return absl::OkStatus();
-  if (Running(domain)) {
-    if (absl::Status destroyed = hypervisor_->DestroyDomain(domain);
-        !destroyed.ok() && destroyed.code() != absl::StatusCode::kFailedPrecondition) {
-      return destroyed;
+  // A start still in flight (e.g. an agent killed mid-call) can bring the
+  // domain back, transient, after an undefine: repeat until it is gone.
+  absl::Status last;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (Exists(domain)) {
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("domain ", domain, " still exists: ",
+                                                      last.ToString()));
     }
+    absl::Status destroyed = hypervisor_->DestroyDomain(domain);
+    if (!destroyed.ok() && !absl::IsFailedPrecondition(destroyed)) last = destroyed;
+    absl::Status undefined = hypervisor_->UndefineDomain(domain);
+    if (!undefined.ok() && !absl::IsNotFound(undefined)) last = undefined;
+    if (Exists(domain)) absl::SleepFor(absl::Milliseconds(100));
   }
-  absl::Status undefined = hypervisor_->UndefineDomain(domain);
-  if (!undefined.ok() && undefined.code() != absl::StatusCode::kNotFound) return undefined;
   return absl::OkStatus();
 }
 

@@ -11,9 +11,9 @@
 // hack/setup-libvirt.sh). At the end it deletes its objects, stops both
 // processes (by PID), destroys and undefines its own domains
 // ("vigil-bench-PID-*") and checks that none of them and no qemu of theirs
-// is left. Exit status: 0 after a complete run (targets are reported, not
-// enforced); 1 on any failure; 0 with a "skipped" line when no libvirtd
-// answers.
+// is left, also after SIGINT/SIGTERM (exit 130). Exit status: 0 after a
+// complete run (targets are reported, not enforced); 1 on any failure; 0
+// with a "skipped" line when no libvirtd answers.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -81,7 +81,11 @@ std::vector<std::string> QemusOf(const std::vector<std::string>& domains) {
 // Deletes the objects, waits for the agents to stop the domains, stops the
 // processes, removes the benchmark's own domains and checks nothing is left.
 absl::Status Teardown(BenchCluster& cluster, LibvirtProbe& probe, const VmScenario& scenario) {
-  absl::Status result = cluster.DeleteAll();
+  std::vector<std::string> errors;
+  auto note = [&](const absl::Status& s) {
+    if (!s.ok()) errors.push_back(s.ToString());
+  };
+  note(cluster.DeleteAll());
   const std::vector<std::string> domains = scenario.Domains();
   const bool stopped = WaitUntil(
       [&] {
@@ -90,19 +94,18 @@ absl::Status Teardown(BenchCluster& cluster, LibvirtProbe& probe, const VmScenar
         }
         return true;
       },
-      absl::Seconds(15), absl::Milliseconds(50));
+      absl::Seconds(15), absl::Milliseconds(50), /*interruptible=*/false);
   if (!stopped) std::cerr << "bench_vm: the agents left domains running; destroying them\n";
-  result.Update(cluster.Stop());
-  for (const std::string& d : domains) result.Update(probe.Remove(d));
+  note(cluster.Stop());
+  for (const std::string& d : domains) note(probe.Remove(d));
   std::vector<std::string> left;
   for (const std::string& d : domains) {
     if (probe.Exists(d)) left.push_back("domain " + d);
   }
   for (const std::string& q : QemusOf(domains)) left.push_back("qemu " + q);
-  if (!left.empty()) {
-    result.Update(absl::InternalError("left behind: " + absl::StrJoin(left, ", ")));
-  }
-  return result;
+  if (!left.empty()) errors.push_back("left behind: " + absl::StrJoin(left, ", "));
+  if (errors.empty()) return absl::OkStatus();
+  return absl::InternalError(absl::StrJoin(errors, "; "));
 }
 
 struct Flags {
@@ -161,6 +164,10 @@ int Main(int argc, char** argv) {
   absl::Status torn_down = Teardown(cluster, **probe, scenario);
   if (!torn_down.ok()) std::cerr << "bench_vm: clean-up: " << torn_down << "\n";
   fs::remove_all(pattern);
+  if (Interrupted()) {
+    std::cerr << "bench_vm: interrupted" << (torn_down.ok() ? "; cleaned up" : "") << "\n";
+    return 130;
+  }
   if (!measured.ok() || !torn_down.ok()) return 1;
   PrintReport(results.failover, results.restart, KvmAvailable());
   std::printf("\nclean-up: objects deleted, vigild and agent stopped, %zu domains removed, "
