@@ -38,21 +38,24 @@ LibvirtProbe::~LibvirtProbe() { hypervisor_->Unsubscribe(subscription_); }
 void LibvirtProbe::OnEvent(const virt::LifecycleEvent& event) {
   // Stamped here, on libvirt's event thread, the moment it is delivered.
   const absl::Time now = absl::Now();
-  if (event.kind != virt::LifecycleEventKind::kStoppedFailed) return;
+  if (event.kind != virt::LifecycleEventKind::kStoppedFailed &&
+      event.kind != virt::LifecycleEventKind::kDestroyed) {
+    return;
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  stopped_failed_[event.domain].push_back(now);
+  stopped_[event.domain].push_back({now, event.kind});
   cv_.notify_all();
 }
 
-std::optional<absl::Time> LibvirtProbe::WaitStoppedFailed(const std::string& domain,
-                                                          absl::Time after,
-                                                          absl::Duration timeout) {
+std::optional<LibvirtProbe::StopEvent> LibvirtProbe::WaitStopped(const std::string& domain,
+                                                                  absl::Time after,
+                                                                  absl::Duration timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  std::optional<absl::Time> found;
+  std::optional<StopEvent> found;
   auto arrived = [&] {
-    for (absl::Time t : stopped_failed_[domain]) {
-      if (t >= after) {
-        found = t;
+    for (const StopEvent& event : stopped_[domain]) {
+      if (event.received >= after) {
+        found = event;
         return true;
       }
     }

@@ -47,10 +47,17 @@ class LibvirtProbe {
   // Whether the domain exists and is running.
   bool Running(const std::string& domain);
 
-  // When the first stopped-failed event of `domain` received at or after
-  // `after` reached this process; waits up to `timeout`, nullopt if none.
-  std::optional<absl::Time> WaitStoppedFailed(const std::string& domain, absl::Time after,
-                                              absl::Duration timeout);
+  // A stop of a domain as libvirt reported it.
+  struct StopEvent {
+    absl::Time received;             // when it reached this process
+    virt::LifecycleEventKind kind;   // kStoppedFailed or kDestroyed
+  };
+
+  // The first stopped-failed or destroyed event of `domain` received at or
+  // after `after` (a destroy by the agent can reach libvirt before libvirt
+  // has noticed the dead qemu itself); waits up to `timeout`.
+  std::optional<StopEvent> WaitStopped(const std::string& domain, absl::Time after,
+                                       absl::Duration timeout);
 
   // Defines the diskless domain `name` (once), starts it (virDomainCreate),
   // waits until libvirt reports it running, and returns that time; then
@@ -72,7 +79,7 @@ class LibvirtProbe {
   virt::Hypervisor::SubscriptionId subscription_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::string, std::vector<absl::Time>> stopped_failed_;  // guarded by mu_
+  std::map<std::string, std::vector<StopEvent>> stopped_;  // guarded by mu_
 };
 
 }  // namespace vigil::bench

@@ -124,7 +124,9 @@ Figures Summarize(std::vector<absl::Duration> values) {
 
 void PrintRun(const std::string& what, int run, const Sample& s) {
   const std::string event =
-      s.libvirt_event ? std::to_string(static_cast<int>(Ms(*s.libvirt_event))) + " ms" : "none";
+      s.libvirt_event ? std::to_string(static_cast<int>(Ms(*s.libvirt_event))) + " ms"
+      : s.libvirt_destroyed_first ? "none (the agent's destroy came first)"
+                                  : "none";
   std::printf(
       "%s %d (%s -> %s): reaction %.1f ms, recovery %.1f ms, outage %.1f ms, repair %.1f ms "
       "(domain running at %.1f ms); libvirt event %s, domain start %.1f ms\n",
@@ -148,10 +150,16 @@ bool PrintReport(const std::vector<Sample>& failover, const std::vector<Sample>&
   std::vector<Sample> all = failover;
   all.insert(all.end(), restart.begin(), restart.end());
   std::printf("libvirt itself (the benchmark's own connection, same runs)\n");
-  PrintRow("kill -> stopped-failed event",
-           CollectPresent(all, [](const Sample& s) { return s.libvirt_event; }));
+  const std::vector<absl::Duration> events =
+      CollectPresent(all, [](const Sample& s) { return s.libvirt_event; });
+  const std::string label = "kill -> stopped-failed event (" + std::to_string(events.size()) +
+                            " of " + std::to_string(all.size()) + " kills)";
+  PrintRow(label.c_str(), events);
   PrintRow("domain start (virDomainCreate -> running)",
            Collect(all, [](const Sample& s) { return s.domain_start; }));
+  std::printf("(Vigil's times are its status timestamps, RFC 3339 with ms, against the\n"
+              " wall-clock time taken just before kill(2); libvirt's are its events'\n"
+              " arrival on the benchmark's own connection.)\n");
   PrintPaper(failover, restart);
   return PrintTargets(failover, restart,
                       MedianOf(all, [](const Sample& s) { return s.domain_start; }));

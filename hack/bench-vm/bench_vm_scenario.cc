@@ -274,9 +274,13 @@ void VmScenario::Breakdown(const VmGroup& g, int to, absl::Time killed, Sample& 
 absl::Status VmScenario::FinishSample(const std::string& domain, absl::Time killed,
                                       Sample& sample) {
   // libvirt's own event is only a comparison: a missing one is reported, not fatal.
-  if (std::optional<absl::Time> event =
-          probe_->WaitStoppedFailed(domain, killed, absl::Seconds(10))) {
-    sample.libvirt_event = *event - killed;
+  if (std::optional<LibvirtProbe::StopEvent> event =
+          probe_->WaitStopped(domain, killed, absl::Seconds(10))) {
+    if (event->kind == virt::LifecycleEventKind::kStoppedFailed) {
+      sample.libvirt_event = event->received - killed;
+    } else {
+      sample.libvirt_destroyed_first = true;
+    }
   }
   absl::StatusOr<absl::Duration> start = probe_->TimeDomainStart(prefix_ + "probe");
   if (!start.ok()) return start.status();

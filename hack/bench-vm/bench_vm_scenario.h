@@ -44,7 +44,10 @@ struct Sample {
   // (its component's startTime). A restart has no controller decision.
   std::optional<absl::Duration> decided;
   absl::Duration running;
-  std::optional<absl::Duration> libvirt_event;  // kill -> stopped-failed event
+  // kill -> libvirt's stopped-failed event; absent when the agent's own
+  // destroy reached libvirt first (libvirt then reports "destroyed").
+  std::optional<absl::Duration> libvirt_event;
+  bool libvirt_destroyed_first = false;
   absl::Duration domain_start;                  // the plain start timed after it
 };
 
