@@ -114,15 +114,20 @@ void AssignmentController::OnInstance(const ObjectPtr& old_obj,
   sponsors_.Set(name, new_obj ? internal::SponsorNames(*new_obj)
                               : std::vector<std::string>{});
   EnqueueGroupsOf(old_obj, new_obj);  // after the indexes, as for units
-  // A sponsor's change matters to the groups of its dependents.
+  // A sponsor's change matters to the groups of its dependents, and a VM's
+  // SI to the groups with units on the nodes that VM hosts.
   for (const std::string& dependent : sponsors_.MembersOf(name)) {
     for (const std::string& group : instance_group_.KeysOf(dependent)) queue_.Add(group);
+  }
+  for (const std::string& hosted : node_host_.MembersOf(name)) {
+    EnqueueGroupsOfUnits(unit_node_.MembersOf(hosted));
   }
   EnqueueOperationsOn(name);
 }
 
 void AssignmentController::OnNode(const ObjectPtr& old_obj, const ObjectPtr& new_obj) {
   const std::string name = api::NameOf(new_obj ? *new_obj : *old_obj);
+  node_host_.Set(name, {new_obj ? internal::SpecString(*new_obj, "hostedBy") : ""});
   // Heartbeats change nothing the core sees: only spec and Ready matter.
   if (old_obj && new_obj && !internal::NodeMatters(*old_obj, *new_obj)) return;
   EnqueueGroupsOfUnits(unit_node_.MembersOf(name));

@@ -135,6 +135,7 @@ class AssignmentController {
   ObjectIndex unit_node_;       // unit -> its node
   ObjectIndex instance_group_;  // SI -> its group
   ObjectIndex sponsors_;        // SI -> the SIs it depends on
+  ObjectIndex node_host_;       // node -> the SI of the VM hosting it (spec.hostedBy)
   ObjectIndex targets_;         // operation -> its target
   std::unique_ptr<Overlay> overlay_;  // worker thread only
   std::thread worker_;

@@ -127,7 +127,12 @@ GroupObjects AssignmentController::Gather(const ObjectPtr& group) {
     }
   }
   for (const std::string& node : node_names) {
-    if (ObjectPtr obj = nodes_.Get(node)) objects.nodes.push_back(obj);
+    ObjectPtr obj = nodes_.Get(node);
+    if (obj == nullptr) continue;
+    objects.nodes.push_back(obj);
+    const std::string host = internal::SpecString(*obj, "hostedBy");
+    if (host.empty()) continue;
+    if (ObjectPtr host_obj = Fetch(instances_, host)) objects.hosts.push_back(host_obj);
   }
   for (const std::string& sponsor : sponsor_names) {
     if (ObjectPtr obj = Fetch(instances_, sponsor)) objects.sponsors.push_back(obj);

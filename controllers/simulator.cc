@@ -153,7 +153,13 @@ GroupObjects Simulator::ObjectsOf(const std::string& group) {
   for (const auto& [name, unit] : All("ServiceUnit")) {
     if (Spec(unit, "serviceGroup") == group) objects.units.push_back(ptr(unit));
   }
-  for (const auto& [name, node] : All("Node")) objects.nodes.push_back(ptr(node));
+  for (const auto& [name, node] : All("Node")) {
+    objects.nodes.push_back(ptr(node));
+    const std::string host = Spec(node, "hostedBy");
+    if (!host.empty() && Find("ServiceInstance", host)) {
+      objects.hosts.push_back(ptr(Obj("ServiceInstance", host)));
+    }
+  }
   for (const auto& [name, op] : All("Operation")) {
     if (own.count(Spec(op, "target"))) objects.operations.push_back(ptr(op));
   }

@@ -114,6 +114,8 @@ absl::StatusOr<GroupView> ReadGroup(const GroupObjects& objects, ViewCache* cach
           [](const api::ServiceInstance&) { return true; });
   ReadAll(objects.nodes, cache, view.nodes, view.unreadable,
           [](const api::Node&) { return true; });
+  ReadAll(objects.hosts, cache, view.hosts, view.unreadable,
+          [](const api::ServiceInstance&) { return true; });
   view.operations = ReadOperations(objects.operations, cache, view.unreadable);
   return view;
 }
@@ -141,10 +143,23 @@ bool NodeReady(const api::Node& node) {
   return false;
 }
 
-core::Readiness UnitReadiness(const api::ServiceUnit& unit, const api::Node* node) {
+std::optional<absl::Time> HostUpSince(const api::Node& node,
+                                      const std::map<std::string, api::ServiceInstance>& hosts) {
+  if (node.spec.hosted_by.empty()) return absl::InfinitePast();
+  auto host = hosts.find(node.spec.hosted_by);
+  if (host == hosts.end()) return std::nullopt;
+  const core::SponsorStatus activity = SponsorActivity(host->second);
+  if (!activity.active) return std::nullopt;
+  return activity.since;
+}
+
+core::Readiness UnitReadiness(const api::ServiceUnit& unit, const api::Node* node,
+                              bool host_running) {
   // A unit that never reported reads as the zero status: OutOfService.
   const api::ServiceUnitStatus& s = unit.status;
-  if (node == nullptr || !NodeReady(*node)) return core::Readiness::kOutOfService;
+  if (node == nullptr || !NodeReady(*node) || !host_running) {
+    return core::Readiness::kOutOfService;
+  }
   if (s.oper_state == api::OperState::kDisabled) return core::Readiness::kFailed;
   if (s.presence_state == api::PresenceState::kRestarting) {
     return core::Readiness::kRestarting;
@@ -257,9 +272,13 @@ core::UnitSnapshot ToCoreUnit(const api::ServiceUnit& unit, const GroupView& vie
   auto node = view.nodes.find(unit.spec.node);
   const api::Node* node_obj = node == view.nodes.end() ? nullptr : &node->second;
   if (node_obj != nullptr) snap.node_admin_state = ToCore(node_obj->spec.admin_state);
-  snap.readiness = UnitReadiness(unit, node_obj);
+  const std::optional<absl::Time> host_up =
+      node_obj != nullptr ? HostUpSince(*node_obj, view.hosts) : absl::InfinitePast();
+  snap.readiness = UnitReadiness(unit, node_obj, host_up.has_value());
   if (snap.readiness == core::Readiness::kInService) {
-    snap.in_service_since = ParseRfc3339(unit.status.in_service_since);
+    // A unit on a nested node is in service no earlier than its host VM runs:
+    // switchback probation counts from then.
+    snap.in_service_since = std::max(ParseRfc3339(unit.status.in_service_since), *host_up);
   }
   return snap;
 }

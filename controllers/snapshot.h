@@ -23,6 +23,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,7 @@ struct GroupObjects {
   std::vector<ObjectPtr> instances;   // ServiceInstances whose spec.serviceGroup is it
   std::vector<ObjectPtr> sponsors;    // SIs of other groups named in dependsOn
   std::vector<ObjectPtr> nodes;       // Nodes of the units (missing ones absent)
+  std::vector<ObjectPtr> hosts;       // SIs of the VMs hosting those Nodes (spec.hostedBy)
   std::vector<ObjectPtr> operations;  // SwapServiceInstance Operations on its SIs
 };
 
@@ -54,6 +56,7 @@ struct GroupView {
   std::map<std::string, api::ServiceInstance> instances;
   std::map<std::string, api::ServiceInstance> sponsors;
   std::map<std::string, api::Node> nodes;
+  std::map<std::string, api::ServiceInstance> hosts;
   std::vector<api::Operation> operations;  // oldest first
   // Objects that could not be read (skipped), "kind/name: why".
   std::vector<std::string> unreadable;
@@ -101,8 +104,18 @@ absl::Time ParseRfc3339(const std::string& rfc3339);
 // True if the Node's Ready condition is True.
 bool NodeReady(const api::Node& node);
 
+// Since when a nested Node is up as far as its host goes: InfinitePast() for
+// a Node not hosted by a VM (no spec.hostedBy); for a hosted one, since when
+// the hosting SI (found in `hosts`) holds a confirmed Active assignment, i.e.
+// its VM runs (InfinitePast() if unknown); nullopt while it does not.
+std::optional<absl::Time> HostUpSince(const api::Node& node,
+                                      const std::map<std::string, api::ServiceInstance>& hosts);
+
 // The core's readiness of `unit`, whose node is `node` (null: no such Node).
-core::Readiness UnitReadiness(const api::ServiceUnit& unit, const api::Node* node);
+// A Node that is not Ready, or whose hosting VM lost its active assignment
+// (`host_running` false), takes its units out of service at once.
+core::Readiness UnitReadiness(const api::ServiceUnit& unit, const api::Node* node,
+                              bool host_running = true);
 
 // The HA state `unit` reports reached for SI `instance`, or kNone.
 api::HaState ReachedState(const api::ServiceUnit& unit, const std::string& instance);

@@ -255,6 +255,38 @@ TEST_F(ControllerLiveTest, FailoverWhenTheActiveUnitIsDisabledThenRepair) {
   ASSERT_TRUE(WaitFor([&] { return Settled("s") == "Active:b Standby:a "; }));
 }
 
+// The paper's two-layer architecture under one control plane: node "guest"
+// runs inside the VM of SI vm-1. When that VM loses its active assignment,
+// the units on "guest" fail at once (no heartbeat timeout) and the service
+// inside fails over to the unit on the other node.
+TEST_F(ControllerLiveTest, NestedNodeFailsTheMomentItsVmLosesItsActiveAssignment) {
+  Create(ReadyNode("host"));
+  Create(ReadyNode("other"));
+  Json guest = ReadyNode("guest");
+  guest["spec"]["hostedBy"] = "vm-1";
+  Create(guest);
+  Create(Group("vms", "No-Redundancy"));
+  Create(Unit("vm-u", "vms", "host", 1, InServiceStatus(absl::Now() - absl::Hours(1))));
+  Create(Instance("vm-1", "vms"));
+  agent_->Start();
+  StartController();
+  // The guest is up once its VM's SI is confirmed active.
+  ASSERT_TRUE(WaitFor([&] { return Settled("vm-1") == "Active:vm-u "; }));
+  Create(Group("g", "2N"));
+  Create(Unit("a", "g", "guest", 1, InServiceStatus(absl::Now() - absl::Hours(1))));
+  Create(Unit("b", "g", "other", 2, InServiceStatus(absl::Now() - absl::Hours(1))));
+  Create(Instance("s", "g"));
+  ASSERT_TRUE(WaitFor([&] { return Settled("s") == "Active:a Standby:b "; }))
+      << Get("ServiceInstance", "s").dump(2);
+  Patch("ServiceUnit", "vm-u", {{"status", {{"operState", "Disabled"}}}}, true);
+  ASSERT_TRUE(WaitFor([&] { return Settled("s") == "Active:b "; }))
+      << Get("ServiceInstance", "s").dump(2);
+  // The VM is repaired: the guest's unit comes back as the standby.
+  Patch("ServiceUnit", "vm-u", {{"status", InServiceStatus(absl::Now())}}, true);
+  ASSERT_TRUE(WaitFor([&] { return Settled("s") == "Active:b Standby:a "; }))
+      << Get("ServiceInstance", "s").dump(2);
+}
+
 TEST_F(ControllerLiveTest, AdminLockSwitchesOverGracefully) {
   StartTwoN();
   ASSERT_TRUE(WaitFor([&] { return Settled("s") == "Active:a Standby:b "; }));

@@ -66,6 +66,40 @@ TEST(Snapshot, ReadinessFollowsTheArchitectureTable) {
   }
 }
 
+// A Node hosted by a Vigil-managed VM (spec.hostedBy) is up only while the
+// VM's SI holds a confirmed Active assignment.
+TEST(Snapshot, NestedNodeIsOutOfServiceWhenItsVmLosesItsActiveAssignment) {
+  Json guest = ReadyNode("guest");
+  guest["spec"]["hostedBy"] = "vm-1";
+  Json vm_running = Instance("vm-1", "vms");
+  vm_running["status"] = {{"assignments", {{{"unit", "host-a"}, {"haState", "Active"},
+                                            {"confirmed", true}}}}};
+  Json vm_starting = vm_running;
+  vm_starting["status"]["assignments"][0]["confirmed"] = false;
+  struct Case {
+    std::string name;
+    Json host;  // null: the hosting SI does not exist
+    core::Readiness want;
+  };
+  const std::vector<Case> cases = {
+      {"vm active", vm_running, core::Readiness::kInService},
+      {"vm active, not yet confirmed", vm_starting, core::Readiness::kOutOfService},
+      {"vm unassigned", Instance("vm-1", "vms"), core::Readiness::kOutOfService},
+      {"no such SI", nullptr, core::Readiness::kOutOfService},
+  };
+  for (const Case& c : cases) {
+    GroupObjects objects;
+    objects.group = Ptr(Group("g", "2N"));
+    objects.units = {Ptr(Unit("u1", "g", "guest", 1, InServiceStatus(T0())))};
+    objects.nodes = {Ptr(guest)};
+    if (!c.host.is_null()) objects.hosts = {Ptr(c.host)};
+    core::GroupSnapshot snap = Build(objects);
+    ASSERT_EQ(snap.units.size(), 1u) << c.name;
+    EXPECT_EQ(snap.units[0].readiness, c.want)
+        << c.name << ": got " << core::ToString(snap.units[0].readiness);
+  }
+}
+
 TEST(Snapshot, InServiceSinceAndAdminStatesOfUnitNodeAndGroup) {
   GroupObjects objects;
   objects.group = Ptr(Group("g", "N+M", {{"adminState", "ShuttingDown"},

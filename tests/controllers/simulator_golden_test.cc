@@ -190,6 +190,77 @@ t=+10.030s  swap stream-1 Succeeded: active on vlc-a
   EXPECT_THAT(r.table, ::testing::HasSubstr("stream-1  vlc    FullyAssigned  vlc-a   vlc-b"));
 }
 
+// The paper's two-layer architecture: node guest-1 runs inside the VM of SI
+// vm-1. web-1 starts on web-b (the guest is not up until its VM is active),
+// switches back to web-a on the guest after the probation; when the VM's
+// unit fails, web-1 fails over from the guest at the same instant, and
+// switches back once the VM is active again and the probation has passed.
+constexpr char kNested[] = R"yaml(
+apiVersion: vigil.io/v1
+kind: ServiceGroup
+metadata: {name: vms}
+spec: {redundancyModel: No-Redundancy}
+---
+apiVersion: vigil.io/v1
+kind: ServiceUnit
+metadata: {name: vm-a}
+spec: {serviceGroup: vms, node: host-1, rank: 1}
+---
+apiVersion: vigil.io/v1
+kind: ServiceInstance
+metadata: {name: vm-1}
+spec: {serviceGroup: vms, csis: [{name: vm, csType: vm}]}
+---
+apiVersion: vigil.io/v1
+kind: Node
+metadata: {name: guest-1}
+spec: {hostedBy: vm-1}
+---
+apiVersion: vigil.io/v1
+kind: ServiceGroup
+metadata: {name: web}
+spec: {redundancyModel: 2N, autoAdjust: {enabled: true, probation: 1s, minInterval: 1s}}
+---
+apiVersion: vigil.io/v1
+kind: ServiceUnit
+metadata: {name: web-a}
+spec: {serviceGroup: web, node: guest-1, rank: 1}
+---
+apiVersion: vigil.io/v1
+kind: ServiceUnit
+metadata: {name: web-b}
+spec: {serviceGroup: web, node: host-2, rank: 2}
+---
+apiVersion: vigil.io/v1
+kind: ServiceInstance
+metadata: {name: web-1}
+spec: {serviceGroup: web, csis: [{name: http, csType: http}]}
+)yaml";
+
+TEST(SimulatorGolden, NestedNodeFailsWithItsVm) {
+  Result r = Simulate(kNested, {Event(Verb::kFail, "unit", "vm-a", absl::Seconds(5))},
+                      absl::Seconds(10));
+  EXPECT_EQ(Joined(r.timeline), R"(t=+0.000s  start: 3 nodes ready, 3 of 3 units in service
+t=+0.000s  assign vm-1 -> vm-a Active (initial assignment)
+t=+0.000s  assign web-1 -> web-b Active (initial assignment)
+t=+0.010s  assign web-1 -> web-a Standby (standby assignment)
+t=+1.010s  set web-1 on web-b to Quiesced (switchback: web-a (rank 1) in service for 1s)
+t=+1.020s  promote web-1 on web-a to Active (switchover: web-a takes over from web-b)
+t=+1.030s  set web-1 on web-b to Standby (switchover done: web-b becomes standby)
+t=+5.000s  unit vm-a failed (simulated failure)
+t=+5.000s  remove vm-1 from vm-a (failover: unit vm-a failed)
+t=+5.000s  remove web-1 from web-a (failover: unit web-a out of service)
+t=+5.000s  promote web-1 on web-b to Active (failover: standby web-b promoted (unit web-a out of service))
+t=+6.000s  instantiate unit vm-a (auto-repair)
+t=+6.500s  unit vm-a in service
+t=+6.500s  assign vm-1 -> vm-a Active (initial assignment)
+t=+6.510s  assign web-1 -> web-a Standby (standby assignment)
+t=+7.510s  set web-1 on web-b to Quiesced (switchback: web-a (rank 1) in service for 1s)
+t=+7.520s  promote web-1 on web-a to Active (switchover: web-a takes over from web-b)
+t=+7.530s  set web-1 on web-b to Standby (switchover done: web-b becomes standby)
+)");
+}
+
 TEST(SimulatorGolden, SameInputSameOutput) {
   const std::vector<SimulationEvent> events = {
       Event(Verb::kFail, "node", "node-1", absl::Seconds(2)),
