@@ -30,6 +30,7 @@ struct Parsed {
   DescribeOptions describe;
   DeleteOptions del;
   DiffOptions diff;
+  LogsOptions logs;
 };
 
 void AddGlobalFlags(CLI::App& app, Parsed& p) {
@@ -99,6 +100,14 @@ void AddDiff(CLI::App& app, Parsed& p) {
       ->required();
 }
 
+void AddLogs(CLI::App& app, Parsed& p) {
+  CLI::App* cmd = app.add_subcommand(
+      "logs", "Print a component's captured stdout and stderr (vigil logs comp NAME)");
+  cmd->add_option("args", p.logs.args, "comp NAME, comp/NAME or NAME")->required();
+  cmd->add_option("--tail", p.logs.tail, "Only the last N lines")->check(CLI::NonNegativeNumber);
+  cmd->add_flag("-f,--follow", p.logs.follow, "Keep printing what the component writes");
+}
+
 std::string NormalizeServer(std::string server) {
   if (!absl::StartsWith(server, "http://") && !absl::StartsWith(server, "https://")) {
     server = "http://" + server;
@@ -122,6 +131,7 @@ int Dispatch(CLI::App& app, Parsed& p, const Streams& io) {
   if (app.got_subcommand("describe")) return RunDescribe(ctx, p.describe);
   if (app.got_subcommand("delete")) return RunDelete(ctx, p.del);
   if (app.got_subcommand("diff")) return RunDiff(ctx, p.diff);
+  if (app.got_subcommand("logs")) return RunLogs(ctx, p.logs);
   return 1;
 }
 
@@ -145,6 +155,7 @@ int RunVigil(const std::vector<std::string>& args, const Streams& io) {
   AddDescribe(app, parsed);
   AddDelete(app, parsed);
   AddDiff(app, parsed);
+  AddLogs(app, parsed);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);

@@ -58,6 +58,15 @@ struct DiffOptions {
 // them. Exit code 0: no differences; 1: differences; >1: errors.
 int RunDiff(const Context& ctx, const DiffOptions& options);
 
+struct LogsOptions {
+  std::vector<std::string> args;  // comp NAME, comp/NAME or NAME
+  int64_t tail = -1;              // --tail: only the last N lines (-1: all)
+  bool follow = false;            // -f: keep printing what is appended
+};
+// Prints a component's captured stdout and stderr, read through the server
+// from the agent that runs it.
+int RunLogs(const Context& ctx, const LogsOptions& options);
+
 }  // namespace vigil::cli
 
 #endif  // VIGIL_CLI_COMMANDS_H_

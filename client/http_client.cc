@@ -67,6 +67,8 @@ class HttpClient::Impl {
   // Sends `call`; returns the parsed JSON body of a 2xx response, or the
   // absl::Status an error response stands for.
   absl::StatusOr<Json> Send(const Call& call);
+  // The same, returning the raw 2xx response.
+  absl::StatusOr<httplib::Response> SendRaw(const Call& call);
 
   // Sends `body` as a write (POST, PUT, PATCH or DELETE) to `path`.
   absl::StatusOr<Json> Write(const std::string& method, const std::string& path,
@@ -81,6 +83,12 @@ class HttpClient::Impl {
 };
 
 absl::StatusOr<Json> HttpClient::Impl::Send(const Call& call) {
+  absl::StatusOr<httplib::Response> response = SendRaw(call);
+  if (!response.ok()) return response.status();
+  return api::ParseJson(response->body);
+}
+
+absl::StatusOr<httplib::Response> HttpClient::Impl::SendRaw(const Call& call) {
   httplib::Request req;
   req.method = call.method;
   req.path = call.path;
@@ -112,7 +120,7 @@ absl::StatusOr<Json> HttpClient::Impl::Send(const Call& call) {
   if (result->status < 200 || result->status > 299) {
     return StatusFromHttp(result->status, result->body);
   }
-  return api::ParseJson(result->body);
+  return std::move(*result);
 }
 
 absl::StatusOr<Json> HttpClient::Impl::Write(const std::string& method,
@@ -235,6 +243,18 @@ absl::StatusOr<Json> HttpClient::GetPath(const std::string& path) {
   Call call;
   call.path = path;
   return impl_->Send(call);
+}
+
+absl::StatusOr<std::string> HttpClient::GetText(const std::string& path,
+                                                const std::string& header,
+                                                std::string* header_value) {
+  Call call;
+  call.path = path;
+  call.accept = "text/plain, application/json";
+  absl::StatusOr<httplib::Response> response = impl_->SendRaw(call);
+  if (!response.ok()) return response.status();
+  if (header_value != nullptr) *header_value = response->get_header_value(header);
+  return std::move(response->body);
 }
 
 }  // namespace vigil::client

@@ -54,6 +54,12 @@ class HttpClient : public Client {
   // GET of any path returning JSON (discovery, /openapi/v3, /version).
   absl::StatusOr<Json> GetPath(const std::string& path);
 
+  // GET of a path returning text (a component's log): the body, and when
+  // `header_value` is given, the value of response header `header` ("" when
+  // absent). Errors as for every call (the Status the server returned).
+  absl::StatusOr<std::string> GetText(const std::string& path, const std::string& header = "",
+                                      std::string* header_value = nullptr);
+
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;

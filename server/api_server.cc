@@ -173,7 +173,12 @@ void ApiServer::Impl::Dispatch(Method method, const httplib::Request& req,
   if (method == Method::kGet && ServeFixedPath(req, res)) return;
   absl::string_view rest = req.path;
   if (absl::ConsumePrefix(&rest, kGroupVersionPrefix)) {
-    return ServeResource(method, std::string_view(rest.data(), rest.size()), req, res);
+    const std::string_view resource(rest.data(), rest.size());
+    if (method == Method::kGet &&
+        ServeComponentLog(options_.component_logs, resource, req, res)) {
+      return;
+    }
+    return ServeResource(method, resource, req, res);
   }
   WriteErrorWithCode(res, 404, "NotFound",
                      api::Cat("the server could not find the requested resource (",

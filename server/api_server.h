@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "server/log_handler.h"
 #include "server/registry.h"
 
 namespace vigil::server {
@@ -27,6 +28,8 @@ struct ApiServerOptions {
   // An idle watch stream writes a blank line this often, so the watch of a
   // client that vanished is released within about two periods.
   std::chrono::milliseconds watch_heartbeat{std::chrono::seconds(5)};
+  // Serves GET .../components/NAME/log (server/log_handler.h); unset: 404.
+  ComponentLogReader component_logs = nullptr;
 };
 
 class ApiServer {

@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
+#include "agent/component_log.h"
 #include "agent/node_agent.h"
 #include "api/object.h"
 #include "client/http_client.h"
@@ -172,7 +173,13 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
     return 1;
   }
   vigil::server::Registry registry(std::shared_ptr<vigil::store::Store>(std::move(*store)));
-  vigil::server::ApiServer server(&registry, listen);
+  vigil::server::ApiServerOptions server_options = listen;
+  server_options.component_logs = [&registry, node = flags.node, logs = (data_dir / "logs").string()](
+                                      const std::string& component,
+                                      const vigil::api::LogQuery& query) {
+    return vigil::agent::ReadLocalComponentLog(registry, node, logs, component, query);
+  };
+  vigil::server::ApiServer server(&registry, server_options);
   absl::StatusOr<int> port = server.Start();
   if (!port.ok()) {
     Log("cannot serve on " + flags.listen + ": " + std::string(port.status().message()));

@@ -4,7 +4,10 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <thread>
 #include <map>
 #include <memory>
 #include <string>
@@ -247,6 +250,71 @@ TEST_F(VigildTest, VigilGetWatchPrintsAChange) {
   EXPECT_TRUE(printed) << "no change printed within 1s: " << watch->Output();
   watch->Signal(SIGTERM);
   watch->Wait();
+}
+
+// A one-unit service whose exec component says hello and then idles.
+constexpr char kHelloManifest[] = R"yaml(
+apiVersion: vigil.io/v1
+kind: ServiceGroup
+metadata: {name: hello}
+spec: {redundancyModel: No-Redundancy}
+---
+apiVersion: vigil.io/v1
+kind: ServiceUnit
+metadata: {name: hello-a}
+spec: {serviceGroup: hello, node: local}
+---
+apiVersion: vigil.io/v1
+kind: Component
+metadata: {name: hello-a-app}
+spec:
+  serviceUnit: hello-a
+  csTypes: [app]
+  exec:
+    instantiate: [/bin/sh, -c, 'echo "hello from $VIGIL_COMPONENT as $VIGIL_HA_STATE"; echo "to stderr" >&2; exec sleep 600']
+---
+apiVersion: vigil.io/v1
+kind: ServiceInstance
+metadata: {name: hello-1}
+spec:
+  serviceGroup: hello
+  csis: [{name: app, csType: app}]
+)yaml";
+
+TEST_F(VigildTest, VigilLogsPrintsWhatAComponentWrote) {
+  Daemon d = StartDaemon(DataDir());
+  ASSERT_FALSE(d.url.empty());
+  const std::string manifest = (dir_ / "hello.yaml").string();
+  std::ofstream(manifest) << kHelloManifest;
+  ASSERT_EQ(Vigil(d, {"apply", "-f", manifest}).exit_code, 0);
+  RunResult logs;
+  for (int i = 0; i < 200 && logs.output.find("to stderr") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    logs = Vigil(d, {"logs", "comp", "hello-a-app"});
+  }
+  EXPECT_EQ(logs.exit_code, 0) << logs.output;
+  EXPECT_THAT(logs.output, HasSubstr("hello from hello-a-app as Active\n"));
+  EXPECT_THAT(logs.output, HasSubstr("to stderr\n"));
+  RunResult tail = Vigil(d, {"logs", "component/hello-a-app", "--tail", "1"});
+  EXPECT_EQ(tail.exit_code, 0) << tail.output;
+  EXPECT_THAT(tail.output, ::testing::Not(HasSubstr("hello from")));
+  RunResult missing = Vigil(d, {"logs", "comp", "nope"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.output, HasSubstr("not found"));
+
+  // Removing the service stops its process (nothing is left running).
+  client::HttpClient http(Options(d.url));
+  auto comp = http.Get("Component", "hello-a-app");
+  ASSERT_TRUE(comp.ok()) << comp.status();
+  const pid_t pid = (*comp)["status"].value("pid", 0);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(Vigil(d, {"delete", "-f", manifest}).exit_code, 0);
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    gone = kill(pid, 0) != 0;
+  }
+  EXPECT_TRUE(gone) << "pid " << pid << " still runs";
 }
 
 TEST_F(VigildTest, KubectlAndVigilAgreeOnUnchanged) {

@@ -326,7 +326,9 @@ TEST_F(ApiServerTest, AuditNamesTheImpersonatedUser) {
 }
 
 TEST_F(ApiServerTest, StartFailsClearlyWhenThePortIsTaken) {
-  ApiServer second(&registry(), ApiServerOptions{"127.0.0.1", port_});
+  ApiServerOptions options;
+  options.port = port_;
+  ApiServer second(&registry(), options);
   absl::StatusOr<int> started = second.Start();
   ASSERT_TRUE(absl::IsUnavailable(started.status())) << started.status();
   EXPECT_THAT(started.status().message(), HasSubstr("already in use"));
