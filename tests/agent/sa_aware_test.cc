@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "examples/sa-aware/example_service.h"
-#include "tests/agent/figures.h"
+#include "tests/agent/agent_fixture.h"
 
 namespace vigil::agent::testing {
 namespace {
@@ -62,7 +62,7 @@ std::string SelfPath() {
   return n > 0 ? std::string(path, static_cast<size_t>(n)) : "";
 }
 
-class SaAwareTest : public FiguresFixture {
+class SaAwareTest : public AgentFixture {
  protected:
   void CreateSaTwoN(const std::string& mode_a, const std::string& mode_b,
                     const std::string& recovery = "ComponentFailover") {
@@ -204,15 +204,6 @@ TEST_F(SaAwareTest, RestartedAgentAdoptsAndTheComponentsRegisterAgain) {
   EXPECT_TRUE(Connects(port_));
   ASSERT_EQ(kill(static_cast<pid_t>(Pid(active + "-svc")), SIGKILL), 0);
   ASSERT_TRUE(WaitActiveOn(Other(active)));
-}
-
-// A measurement, not a check (see failover_figures_test.cc):
-//   agent_test --gtest_also_run_disabled_tests --gtest_filter='*FailoverFigures*'
-TEST_F(SaAwareTest, DISABLED_FailoverFigures) {
-  StartController();
-  StartAgent("n1");
-  CreateSaTwoN("example", "example");
-  Print("saAware", Measure("-svc"));
 }
 
 }  // namespace
