@@ -16,6 +16,7 @@
 #include "client/http_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/leftovers.h"
 #include "tests/e2e/subprocess.h"
 
 #ifndef VIGIL_BIN_DIR
@@ -61,6 +62,8 @@ class VigildTest : public ::testing::Test {
     dir_ = pattern;
   }
   void TearDown() override {
+    // Every vigild of the test has ended; what their agents started has not.
+    KillRecordedComponents(DataDir());
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
   }
