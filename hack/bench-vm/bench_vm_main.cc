@@ -169,7 +169,7 @@ int Main(int argc, char** argv) {
     return 130;
   }
   if (!measured.ok() || !torn_down.ok()) return 1;
-  PrintReport(results.failover, results.restart, KvmAvailable());
+  PrintReport(results.failover, results.restart, KvmAvailable(), flags.smoke);
   std::printf("\nclean-up: objects deleted, vigild and agent stopped, %zu domains removed, "
               "no qemu left\n", scenario.Domains().size());
   return 0;

@@ -88,7 +88,7 @@ std::string Format(const char* format, double a, double b) {
 }
 
 bool PrintTargets(const std::vector<Sample>& failover, const std::vector<Sample>& restart,
-                  absl::Duration start) {
+                  absl::Duration start, bool smoke) {
   auto reaction = [](const Sample& s) { return s.reaction; };
   auto repair = [](const Sample& s) { return s.repair; };
   auto outage = [](const Sample& s) { return s.outage; };
@@ -98,7 +98,8 @@ bool PrintTargets(const std::vector<Sample>& failover, const std::vector<Sample>
   const double rs_repair = Ms(MedianOf(restart, repair));
   const double fo_outage = Ms(MedianOf(failover, outage));
   const double start_ms = Ms(start);
-  std::printf("\nTargets (medians; domain start median %.1f ms)\n", start_ms);
+  std::printf("\nTargets (medians; domain start median %.1f ms)%s\n", start_ms,
+              smoke ? " — smoke run, too few kills to judge" : "");
   bool met = true;
   met &= Verdict("detection <= 10 ms",
                  Format("failover %.1f ms, restart %.1f ms", fo_reaction, rs_reaction),
@@ -136,7 +137,7 @@ void PrintRun(const std::string& what, int run, const Sample& s) {
 }
 
 bool PrintReport(const std::vector<Sample>& failover, const std::vector<Sample>& restart,
-                 bool kvm) {
+                 bool kvm, bool smoke) {
   std::printf("\nVM failure: kill -9 of the active qemu, 2N group of two diskless domains on "
               "hv1 and hv2 (%s), %zu + %zu kills\n",
               kvm ? "KVM" : "TCG, no /dev/kvm", failover.size(), restart.size());
@@ -162,7 +163,7 @@ bool PrintReport(const std::vector<Sample>& failover, const std::vector<Sample>&
               " arrival on the benchmark's own connection.)\n");
   PrintPaper(failover, restart);
   return PrintTargets(failover, restart,
-                      MedianOf(all, [](const Sample& s) { return s.domain_start; }));
+                      MedianOf(all, [](const Sample& s) { return s.domain_start; }), smoke);
 }
 
 }  // namespace vigil::bench

@@ -26,9 +26,10 @@ Figures Summarize(std::vector<absl::Duration> values);
 void PrintRun(const std::string& what, int run, const Sample& sample);
 
 // The summary tables of both scenarios (REQUIRES: neither is empty) and the
-// verdicts. Returns whether every target was met.
+// verdicts (marked indicative when `smoke`). Returns whether every target
+// was met.
 bool PrintReport(const std::vector<Sample>& failover, const std::vector<Sample>& restart,
-                 bool kvm);
+                 bool kvm, bool smoke);
 
 }  // namespace vigil::bench
 
