@@ -28,8 +28,8 @@ Json WithSpec(Json obj, Json spec) {
   return obj;
 }
 
-// A hypervisor node; many unit failovers are expected on it, so the node
-// itself is never failed over for them.
+// A hypervisor node; many unit failovers are expected on it, so its
+// unit-failover limit (the recovery ladder's node rung) is set out of reach.
 Json NodeObject(const std::string& name) {
   return WithSpec(Meta("Node", name), {{"hypervisor", kHypervisor}, {"unitFailoverMax", 100000}});
 }
