@@ -112,7 +112,10 @@ TEST_F(ProcessTest, MonitorReportsDeathWithinMilliseconds) {
   kill(process->pid(), SIGKILL);
   auto future = exited.get_future();
   ASSERT_EQ(future.wait_for(std::chrono::seconds(5)), std::future_status::ready);
-  EXPECT_LT(future.get() - killed, milliseconds(50));
+  // The pidfd reports at once (milliseconds; hack/bench-failover measures
+  // it); the bound only has to tell that from PID 1's 1-2 s late reaping,
+  // with room for a loaded CI machine.
+  EXPECT_LT(future.get() - killed, milliseconds(500));
   EXPECT_EQ(monitor_.Size(), 0u);
   // Reaped: no zombie remains.
   EXPECT_EQ(kill(process->pid(), 0), -1);

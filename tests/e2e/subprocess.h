@@ -97,16 +97,39 @@ class Subprocess {
       int status = 0;
       while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
       }
-      exited_ = true;
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      // Collect what is left unless a grandchild still holds the pipe open.
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(2), [&] { return closed_; });
+      Exited(status);
     }
     return exit_code_;
   }
 
+  // Asks the program to stop (SIGTERM), waits up to `grace`, then kills it.
+  // Returns the exit code as Wait does; does nothing once it has exited.
+  int Terminate(std::chrono::milliseconds grace = std::chrono::seconds(10)) {
+    if (exited_) return exit_code_;
+    Signal(SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        Exited(status);
+        return exit_code_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    Signal(SIGKILL);
+    return Wait();
+  }
+
  private:
+  // Records the wait status of the reaped program.
+  void Exited(int status) {
+    exited_ = true;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    // Collect what is left unless a grandchild still holds the pipe open.
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(2), [&] { return closed_; });
+  }
+
   Subprocess(pid_t pid, int fd) : pid_(pid), fd_(fd) {
     reader_ = std::thread([this] { ReadAll(); });
   }

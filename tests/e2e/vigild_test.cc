@@ -48,8 +48,16 @@ client::ListOptions From(int64_t revision) {
   return options;
 }
 
-// A running vigild and the URL it serves on.
+// A running vigild and the URL it serves on. Stopped with SIGTERM when it
+// goes out of scope, so that its agent records what it started (which the
+// fixture then ends; see leftovers.h).
 struct Daemon {
+  Daemon() = default;
+  Daemon(Daemon&&) = default;
+  Daemon& operator=(Daemon&&) = default;
+  ~Daemon() {
+    if (process != nullptr) process->Terminate();
+  }
   std::unique_ptr<Subprocess> process;
   std::string url;
 };
