@@ -197,10 +197,13 @@ bool AssignmentController::ReconcileGroupKey(const std::string& name, absl::Time
       Log(absl::StrCat("group ", name, ": skipped unreadable ", problem));
     }
   }
+  // Operations' progress (what a swap has started) first, then the
+  // assignments agents act on, then the group's summary: a failover's
+  // promotion must not wait behind the summary for the store's disk sync.
   bool ok = true;
   for (const api::Json& op : result->operation_writes) ok = ok && WriteStatus(op);
-  if (ok && result->group_write) ok = WriteStatus(*result->group_write);
   for (const api::Json& si : result->instance_writes) ok = ok && WriteStatus(si);
+  if (ok && result->group_write) ok = WriteStatus(*result->group_write);
   if (!ok) return false;
   LogChanges(name, *result);
   if (result->requeue_at != absl::InfiniteFuture()) {
