@@ -130,6 +130,10 @@ class ComponentRunner {
   virtual bool Reached(const std::string& si, api::HaState ha_state) const = 0;
   // True when no process runs and no operation is in progress.
   virtual bool Stopped() const = 0;
+  // True once the component can no longer serve, even if its cleanup is
+  // still in progress (e.g. a VM whose qemu process is seen dead while
+  // libvirt tears the domain down): a failover need not wait any longer.
+  virtual bool Fenced() const { return Stopped(); }
   // The CSIs its running process was started with (adoption record).
   virtual std::vector<CsiAssignment> RunningCsis() const = 0;
   virtual const RunnerState& state() const = 0;

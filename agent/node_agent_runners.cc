@@ -210,13 +210,14 @@ void NodeAgent::FailUnit(const std::string& unit_name, const std::string& compon
   MaybeRepair();
 }
 
-// True once the unit's failed component is gone (or cannot be cleaned up
-// at all); its Disabled report is then written, ahead of all else.
+// True once the unit's failed component is fenced (gone, or known unable to
+// serve, or impossible to clean up); its Disabled report is then written,
+// ahead of all else.
 bool NodeAgent::CheckFenced(const std::string& unit_name) {
   UnitState& unit = *unit_states_.at(unit_name);
   if (unit.fencing_component.empty()) return true;
   auto entry = components_by_name_.find(unit.fencing_component);
-  if (entry != components_by_name_.end() && !entry->second->runner->Stopped() &&
+  if (entry != components_by_name_.end() && !entry->second->runner->Fenced() &&
       entry->second->runner->state().presence != api::PresenceState::kTerminationFailed) {
     return false;
   }

@@ -86,6 +86,7 @@ void VmRunner::StartInstantiation(int attempt) {
   }
   Subscribe();
   may_run_ = true;
+  qemu_dead_ = false;
   const uint64_t serial = ++op_serial_;
   const api::VirtualMachineSpec spec = spec_;
   OnWorker<DomainStart>(

@@ -87,6 +87,8 @@ class VmRunner : public ComponentRunner {
   void RestoreRestartCount(int64_t count) override { state_.restart_count = count; }
   bool Reached(const std::string& si, api::HaState ha_state) const override;
   bool Stopped() const override;
+  // Also true once the pidfd saw qemu die: the domain cannot run any more.
+  bool Fenced() const override;
   std::vector<CsiAssignment> RunningCsis() const override { return running_csis_; }
   const RunnerState& state() const override { return state_; }
 
@@ -161,6 +163,7 @@ class VmRunner : public ComponentRunner {
   EventLoop::Clock::time_point cleanup_deadline_;
   std::string domain_;    // the domain it started or adopted; "" if none
   bool may_run_ = false;  // a domain it started may be running
+  bool qemu_dead_ = false;  // the pidfd saw this instance's qemu exit
   bool paused_ = false;
   bool connection_lost_ = false;
   std::shared_ptr<Process> qemu_;

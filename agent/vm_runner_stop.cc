@@ -193,6 +193,8 @@ bool VmRunner::Reached(const std::string& si, HaState ha_state) const {
                      [&](const CsiAssignment& c) { return c.service_instance == si; });
 }
 
+bool VmRunner::Fenced() const { return Stopped() || qemu_dead_; }
+
 bool VmRunner::Stopped() const {
   return !may_run_ && (op_ == Op::kNone || op_ == Op::kRetryDelay) &&
          state_.presence != PresenceState::kTerminationFailed;

@@ -65,6 +65,7 @@ void VmRunner::OnQemuExit(const Process* process, const ExitInfo& exit) {
   // Stopping: the worker's destroy reports the outcome.
   if (op_ != Op::kNone || state_.presence != PresenceState::kInstantiated) return;
   const std::string how = exit.known ? exit.Describe() : "exited";
+  qemu_dead_ = true;
   Fail("QemuExited", absl::StrCat("qemu process ", state_.pid, " of domain ", domain_, " ", how),
        "pidfd");
 }

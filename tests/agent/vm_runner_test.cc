@@ -257,6 +257,12 @@ TEST_F(VmRunnerTest, KilledQemuIsSeenByPidfd) {
   ASSERT_TRUE(WaitRunning());
   EXPECT_EQ(Last().pid, qemu);
   EXPECT_EQ(Last().domain.qemu_pid, qemu);
+  // Fenced when the failure is reported, before libvirt's clean-up: the
+  // agent may report the unit failed (and the failover start) at once.
+  std::atomic<int> fenced_at_failure{-1};
+  on_failure_ = [&](const api::Failure&) {  // on the loop thread
+    fenced_at_failure = runners_[0]->Fenced() ? 1 : 0;
+  };
   const Steady::time_point killed = Steady::now();
   ASSERT_EQ(kill(qemu, SIGKILL), 0);
   ASSERT_TRUE(WaitFailures(1));
@@ -270,6 +276,7 @@ TEST_F(VmRunnerTest, KilledQemuIsSeenByPidfd) {
   }));
   EXPECT_EQ(DomainState(name), virt::DomainState::kShutOff);
   EXPECT_EQ(Last().last_failure.source, "pidfd");
+  EXPECT_EQ(fenced_at_failure.load(), 1);
 }
 
 TEST_F(VmRunnerTest, PauseMakesItNotReadyAndResumeReadyAgain) {
