@@ -54,7 +54,9 @@ absl::StatusOr<LogChunk> ReadLog(const std::string& path, const LogQuery& query)
   if (!in) return absl::InternalError(api::Cat("cannot open ", path));
   LogChunk chunk;
   chunk.size = static_cast<int64_t>(in.tellg());
-  const int64_t from = query.since_byte <= chunk.size ? std::max<int64_t>(0, query.since_byte) : 0;
+  int64_t from = query.since_byte <= chunk.size ? std::max<int64_t>(0, query.since_byte) : 0;
+  // Only the newest limit_bytes can be returned: never read more than that.
+  if (query.limit_bytes >= 0) from = std::max(from, chunk.size - query.limit_bytes);
   chunk.text.resize(static_cast<size_t>(chunk.size - from));
   in.seekg(from);
   if (!in.read(chunk.text.data(), static_cast<std::streamsize>(chunk.text.size()))) {
