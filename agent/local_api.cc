@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/component_runner.h"
+#include "base/http_listener.h"
 
 namespace vigil::agent {
 namespace {
@@ -66,7 +67,7 @@ absl::Status LocalApiServer::Start() {
     return absl::InternalError("cannot bind the local API socket " + socket_path_);
   }
   chmod(socket_path_.c_str(), 0660);
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = ListenInBackground(*server_);
   return absl::OkStatus();
 }
 

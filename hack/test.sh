@@ -25,13 +25,23 @@ as_root bash hack/setup-libvirt.sh
 echo "==> running the tests (ctest)"
 log="$build/ctest.log"
 status=0
-ctest --test-dir "$build" --output-on-failure -j2 2>&1 | tee "$log" || status=$?
+# Each test fails after VIGIL_TEST_TIMEOUT s (tests/CMakeLists.txt); the whole
+# run is bounded too, in case a test leaves a process holding ctest's pipe.
+timeout --kill-after=10 2400 ctest --test-dir "$build" --output-on-failure -j2 2>&1 |
+  tee "$log" || status=$?
+if [ "$status" -ne 0 ]; then
+  # Tests that started but never reported: the ones that hung.
+  comm -23 <(sed -nE 's/^ *Start +([0-9]+): (.*)$/\1 \2/p' "$log" | sort) \
+           <(sed -nE 's/.*Test +#([0-9]+): ([^ ]+) .*/\1 \2/p' "$log" | sort) |
+    sed 's/^/UNFINISHED: test #/' >&2
+fi
 
 echo "==> benchmarks, smoke mode"
 for bench in hack/bench-*/run.sh; do
   [ -f "$bench" ] || continue
   echo "--> $bench --smoke"
-  VIGIL_BUILD_DIR="$build" bash "$bench" --smoke || { echo "FAILED: $bench" >&2; status=1; }
+  VIGIL_BUILD_DIR="$build" timeout --kill-after=10 600 bash "$bench" --smoke ||
+    { echo "FAILED: $bench" >&2; status=1; }
 done
 
 echo

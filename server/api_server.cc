@@ -1,9 +1,7 @@
 #include "api/strings.h"
 #include "server/api_server.h"
 
-#include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <exception>
@@ -15,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "base/http_listener.h"
 #include "server/connection_task_queue.h"
 #include "server/discovery.h"
 #include "server/http_util.h"
@@ -78,7 +77,6 @@ class ApiServer::Impl {
   WatchSessions sessions_;
   ResourceHandlers handlers_;
   std::thread listener_;
-  std::atomic<bool> listener_done_{false};
   int port_ = 0;
   bool running_ = false;
 };
@@ -148,14 +146,7 @@ absl::StatusOr<int> ApiServer::Impl::Start() {
   absl::StatusOr<int> port = Bind();
   if (!port.ok()) return port.status();
   port_ = *port;
-  listener_ = std::thread([this] {
-    server_.listen_after_bind();
-    listener_done_ = true;
-  });
-  // stop() is ignored until the accept loop runs, so wait for it.
-  while (!server_.is_running() && !listener_done_) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  listener_ = ListenInBackground(server_);
   running_ = true;
   return port_;
 }

@@ -10,6 +10,8 @@
 #include <future>
 #include <thread>
 
+#include "base/http_listener.h"
+
 namespace vigil::agent {
 namespace {
 
@@ -50,7 +52,7 @@ class HealthServer {
       res.status = failing_.load() ? 503 : 200;
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = ListenInBackground(server_);
   }
   ~HealthServer() {
     hung_ = false;
