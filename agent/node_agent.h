@@ -154,6 +154,8 @@ class NodeAgent {
 
   // Status (node_agent_status.cc).
   void WriteStatuses();
+  // Queues the unit's report if it changed; `urgent` (a failure) or a new
+  // HA-state confirmation puts it ahead of all ordinary reports.
   void WriteUnitStatus(const std::string& unit, bool urgent);
   void WriteComponentStatus(const std::string& name);
   void Heartbeat();

@@ -53,11 +53,16 @@ void NodeAgent::WriteUnitStatus(const std::string& name, bool urgent) {
   auto unit = unit_states_.find(name);
   if (unit == unit_states_.end() || !view_.units.contains(name)) return;
   Json status = api::ToJson(BuildUnitStatus(name));
-  if (status == unit->second->last_status) return;
-  unit->second->last_status = status;
+  Json& last = unit->second->last_status;
+  if (status == last) return;
+  // A newly confirmed HA state (the standby now active) is what the
+  // controller's failover waits for next: as urgent as the failure.
+  const bool confirms = !last.is_null() && status.value("haStates", Json()) !=
+                                               last.value("haStates", Json());
+  last = status;
   writer_.Put("ServiceUnit/" + name,
               UpdateStatusWrite(client_, options_.user, "ServiceUnit", name, std::move(status)),
-              urgent);
+              urgent || confirms);
 }
 
 void NodeAgent::WriteComponentStatus(const std::string& name) {

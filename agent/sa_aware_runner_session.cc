@@ -200,7 +200,13 @@ bool SaAwareRunner::Reached(const std::string& si, HaState ha_state) const {
     if (csi.service_instance != si) continue;
     any = true;
     auto held = held_.find(Key(csi));
-    if (held == held_.end() || held->second.ha_state != ha_state || pending_.contains(Key(csi))) {
+    if (held == held_.end() || held->second.ha_state != ha_state) return false;
+    // A change in flight is not reached yet; the held state sent again to a
+    // component that registered again (after adoption) still is.
+    auto pending = pending_.find(Key(csi));
+    if (pending != pending_.end() && (pending->second.target.ha_state != ha_state ||
+                                      pending->second.target.csi.attributes !=
+                                          held->second.csi.attributes)) {
       return false;
     }
   }

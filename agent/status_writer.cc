@@ -14,7 +14,8 @@ constexpr std::chrono::milliseconds kRetryMax{2000};
 
 }  // namespace
 
-StatusWriter::StatusWriter(Log log) : log_(std::move(log)) {}
+StatusWriter::StatusWriter(Log log, std::chrono::milliseconds quiet_period)
+    : log_(std::move(log)), quiet_period_(quiet_period) {}
 
 StatusWriter::~StatusWriter() { Stop(std::chrono::milliseconds(0)); }
 
@@ -66,16 +67,19 @@ int64_t StatusWriter::writes() const {
   return writes_;
 }
 
-// Takes the first due key, urgent ones first. The slot stays in slots_
-// (a Put while writing replaces it; Finish compares versions).
-bool StatusWriter::TakeNextLocked(std::string* key, Slot* slot) {
+// Takes the first due key, urgent ones first; ordinary ones only after the
+// quiet period. The slot stays in slots_ (a Put while writing replaces it;
+// Finish compares versions).
+bool StatusWriter::TakeNextLocked(std::string* key, Slot* slot, bool* urgent) {
   const Steady::time_point now = Steady::now();
   for (std::deque<std::string>* queue : {&urgent_, &normal_}) {
+    if (queue == &normal_ && now < quiet_until_) return false;
     for (auto it = queue->begin(); it != queue->end(); ++it) {
       const Slot& candidate = slots_.at(*it);
       if (candidate.not_before > now) continue;
       *key = *it;
       *slot = candidate;
+      *urgent = queue == &urgent_;
       queue->erase(it);
       return true;
     }
@@ -83,24 +87,37 @@ bool StatusWriter::TakeNextLocked(std::string* key, Slot* slot) {
   return false;
 }
 
+// When the next queued report becomes due (at most 200 ms ahead: Stop and
+// Put wake the thread anyway).
+Steady::time_point StatusWriter::NextDueLocked() const {
+  const Steady::time_point now = Steady::now();
+  Steady::time_point due = now + std::chrono::milliseconds(200);
+  for (const std::string& key : urgent_) due = std::min(due, slots_.at(key).not_before);
+  for (const std::string& key : normal_) {
+    due = std::min(due, std::max(slots_.at(key).not_before, quiet_until_));
+  }
+  return std::max(due, now);
+}
+
 void StatusWriter::Run() {
   std::unique_lock lock(mu_);
   for (;;) {
     std::string key;
     Slot slot;
-    if (TakeNextLocked(&key, &slot)) {
+    bool urgent = false;
+    if (TakeNextLocked(&key, &slot, &urgent)) {
       ++in_flight_;
       lock.unlock();
       absl::Status status = slot.write();
       lock.lock();
       --in_flight_;
+      if (urgent) quiet_until_ = Steady::now() + quiet_period_;
       Finish(key, slot, status);
       cv_.notify_all();
       continue;
     }
     if (stopping_ && (slots_.empty() || Steady::now() >= flush_deadline_)) return;
-    Steady::time_point wake = Steady::now() + std::chrono::milliseconds(200);
-    for (const auto& [k, s] : slots_) wake = std::min(wake, std::max(s.not_before, Steady::now()));
+    Steady::time_point wake = NextDueLocked();
     if (stopping_) wake = std::min(wake, flush_deadline_);
     cv_.wait_until(lock, wake);
   }

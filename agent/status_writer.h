@@ -2,9 +2,12 @@
 // file) on its own thread, so the agent's loop never waits for a store
 // round trip. Each report has a key; a newer report replaces a queued one
 // with the same key (only the latest state matters). Urgent reports (a
-// failed unit: the controller's failover starts when it lands) are written
-// before every other queued report. A failed write is retried with backoff
-// unless a newer report for its key arrived meanwhile.
+// failed unit, a unit's new HA-state confirmation: the controller's failover
+// moves on when they land) are written before every other queued report, and
+// ordinary reports then hold back for `quiet_period`, so that the
+// controller's own writes in reaction do not queue behind them for the
+// store's disk. A failed write is retried with backoff unless a newer report
+// for its key arrived meanwhile.
 //
 // Thread safety: Put may be called from any thread.
 #ifndef VIGIL_AGENT_STATUS_WRITER_H_
@@ -30,7 +33,9 @@ class StatusWriter {
   using Write = std::function<absl::Status()>;
   using Log = std::function<void(const std::string&)>;
 
-  explicit StatusWriter(Log log);
+  static constexpr std::chrono::milliseconds kDefaultQuietPeriod{3};
+
+  explicit StatusWriter(Log log, std::chrono::milliseconds quiet_period = kDefaultQuietPeriod);
   ~StatusWriter();  // Stops.
 
   void Start();
@@ -52,15 +57,18 @@ class StatusWriter {
     int failures = 0;
   };
   void Run();
-  bool TakeNextLocked(std::string* key, Slot* slot);
+  bool TakeNextLocked(std::string* key, Slot* slot, bool* urgent);
+  std::chrono::steady_clock::time_point NextDueLocked() const;
   void Finish(const std::string& key, const Slot& slot, const absl::Status& status);
 
   const Log log_;
+  const std::chrono::milliseconds quiet_period_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, Slot> slots_;                     // GUARDED_BY(mu_)
   std::deque<std::string> urgent_;                        // GUARDED_BY(mu_) keys, oldest first
   std::deque<std::string> normal_;                        // GUARDED_BY(mu_)
+  std::chrono::steady_clock::time_point quiet_until_;     // GUARDED_BY(mu_) normal_ waits
   uint64_t next_version_ = 1;                             // GUARDED_BY(mu_)
   int in_flight_ = 0;                                     // GUARDED_BY(mu_)
   int64_t writes_ = 0;                                    // GUARDED_BY(mu_)

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -146,6 +147,7 @@ void Session::ReadEvents() {
     while (!stopping_ && !DoRegister(&error, &refused)) {
       if (refused) {
         // Another process is (or will be) this component now: step aside.
+        std::fprintf(stderr, "vigil-saf: %s; stepping aside\n", error.c_str());
         Close();
         break;
       }

@@ -110,7 +110,7 @@ class AgentFixture : public ::testing::Test {
     controller_.reset();
     KillRecordedProcesses();
     registry_.reset();
-    std::filesystem::remove_all(dir_);
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
   }
 
   void StartController() {

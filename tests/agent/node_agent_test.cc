@@ -20,9 +20,12 @@ TEST_F(NodeAgentTest, RunsTheActiveAndReportsStatus) {
   ASSERT_TRUE(WaitActiveOn("a")) << Status("ServiceInstance", "si").dump();
   ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("si", "Standby") == "b"; }));
   EXPECT_TRUE(Connects(port_));
-  // Unit and component statuses are separate writes.
-  EXPECT_TRUE(WaitFor(
-      [&] { return Status("Component", "a-server").value("haState", "") == "Active"; }));
+  // Unit and component statuses are separate writes; a unit's confirmation
+  // goes first.
+  EXPECT_TRUE(WaitFor([&] {
+    return Status("Component", "a-server").value("haState", "") == "Active" &&
+           Status("Component", "b-server").value("haState", "") == "Standby";
+  }));
   Json comp = Status("Component", "a-server");
   EXPECT_EQ(comp.value("presenceState", ""), "Instantiated");
   EXPECT_EQ(comp.value("haState", ""), "Active");
