@@ -112,6 +112,10 @@ class ComponentRunner {
   // False: the unit must not run (disabled, locked for instantiation, being
   // removed): stop gracefully and stay stopped.
   virtual void SetEnabled(bool enabled) = 0;
+  // Self-fencing (the node lost its lease): stops the component at once,
+  // without the graceful terminate (a process group gets SIGKILL, a domain
+  // is destroyed), and keeps it stopped until SetEnabled(true).
+  virtual void Fence() = 0;
   // Recovery by restart: clean up, then instantiate again if wanted.
   virtual void Restart() = 0;
   // Clears a handled failure (or InstantiationFailed/TerminationFailed) so

@@ -52,6 +52,13 @@ void ExecRunner::SetEnabled(bool enabled) {
   Reconcile();
 }
 
+// The graceful stop starts (and goes on when the process is seen gone), but
+// the process group is killed now.
+void ExecRunner::Fence() {
+  SetEnabled(false);
+  if (process_ != nullptr) (void)process_->SignalGroup(SIGKILL);
+}
+
 void ExecRunner::Reconcile() {
   if (op_ != Op::kNone) return;  // the operation in progress reconciles when done
   const bool want = WantRunning();

@@ -46,6 +46,7 @@ class ExecRunner : public ComponentRunner {
 
   void SetAssignments(std::vector<CsiAssignment> csis) override;
   void SetEnabled(bool enabled) override;
+  void Fence() override;
   void Restart() override;
   void Repair() override;
   void Adopt(const AdoptionRecord& record) override;

@@ -92,6 +92,10 @@ absl::Status NodeAgent::Start() {
   writer_.Start();
   loop_.Start();
   started_ = true;
+  if (absl::Status s = StartLease(); !s.ok()) {
+    Stop();
+    return s;
+  }
   loop_.RunSync([this] {
     Reconcile();
     AdoptOrphans();
@@ -109,6 +113,7 @@ absl::Status NodeAgent::Start() {
 }
 
 void NodeAgent::Stop() {
+  if (lease_ != nullptr) lease_->Stop();  // first: no self-fencing on the way out
   controllers::Informer* informers[] = {&node_informer_,     &group_informer_,
                                         &unit_informer_,     &component_informer_,
                                         &instance_informer_, &operation_informer_};

@@ -47,6 +47,7 @@
 #include "agent/adoption_store.h"
 #include "agent/component_runner.h"
 #include "agent/event_loop.h"
+#include "agent/lease_keeper.h"
 #include "agent/node_view.h"
 #include "agent/process.h"
 #include "agent/process_monitor.h"
@@ -84,6 +85,15 @@ struct NodeAgentOptions {
   api::Instantiation vm_instantiation{.attempts = 2, .delay = std::chrono::milliseconds(1000)};
   // How long a virtualMachine's domain may stay paused before it is failed.
   std::chrono::milliseconds vm_paused_grace{10000};
+  // The node's Lease (agent/lease_keeper.h): renewed every renew_interval;
+  // the node is failed over once it is lease_duration old; the agent stops
+  // every component itself after self_fence_after without a renewal, and
+  // lets them run again lease_duration after it renews again (time for its
+  // caches to show what the controller did meanwhile). A zero
+  // lease_duration disables the lease (and self-fencing).
+  std::chrono::milliseconds lease_duration{800};
+  std::chrono::milliseconds lease_renew_interval{200};
+  std::chrono::milliseconds lease_self_fence_after{500};
 };
 
 class NodeAgent {
@@ -167,6 +177,12 @@ class NodeAgent {
   void Log(const std::string& line) const;
   std::string Now() const;
 
+  // The lease and self-fencing (node_agent_lease.cc).
+  absl::Status StartLease();
+  void OnLeaseChange(bool held, std::chrono::milliseconds since_renewal);
+  void SelfFence(std::chrono::milliseconds since_renewal);
+  void EndSelfFence();
+
   client::Client* const client_;
   NodeAgentOptions options_;
   controllers::Informer node_informer_, group_informer_, unit_informer_, component_informer_,
@@ -175,6 +191,7 @@ class NodeAgent {
   ProcessMonitor monitor_;
   PosixSpawner spawner_;
   StatusWriter writer_;
+  std::unique_ptr<LeaseKeeper> lease_;
   std::unique_ptr<LocalApiAdapter> local_api_adapter_;
   std::unique_ptr<LocalApiServer> local_api_;
   std::atomic<bool> reconcile_pending_{false};
@@ -194,8 +211,9 @@ class NodeAgent {
   std::map<std::string, std::string> hypervisor_errors_;
   EventLoop::TimerId heartbeat_timer_ = 0;
   EventLoop::TimerId repair_timer_ = 0;
-  std::string ready_since_;
   bool stop_all_ = false;  // StopAllComponents: nothing may run any more
+  bool self_fenced_ = false;  // the lease lapsed: nothing may run until it is back
+  EventLoop::TimerId unfence_timer_ = 0;
 };
 
 }  // namespace vigil::agent

@@ -98,7 +98,9 @@ void NodeAgent::EnsureRunners() {
 bool NodeAgent::UnitMayRun(const std::string& unit) const {
   auto state = unit_states_.find(unit);
   auto spec = view_.units.find(unit);
-  if (stop_all_ || state == unit_states_.end() || spec == view_.units.end()) return false;
+  if (stop_all_ || self_fenced_ || state == unit_states_.end() || spec == view_.units.end()) {
+    return false;
+  }
   return !state->second->failed && InstantiationAllowed(view_, spec->second);
 }
 

@@ -89,13 +89,16 @@ void NodeAgent::WriteComponentStatus(const std::string& name) {
               UpdateStatusWrite(client_, options_.user, "Component", name, std::move(json)));
 }
 
+// Reports the node Ready (and the agent's heartbeat), except while
+// self-fenced: then the node controller's verdict stands.
 void NodeAgent::Heartbeat() {
+  heartbeat_timer_ = loop_.PostAfter(options_.heartbeat_interval, [this] { Heartbeat(); });
+  if (self_fenced_) return;
   const std::string now = Now();
-  if (ready_since_.empty()) ready_since_ = now;
   api::Condition ready;
   ready.type = "Ready";
   ready.status = api::ConditionStatus::kTrue;
-  ready.last_transition_time = ready_since_;
+  ready.last_transition_time = now;
   ready.reason = "AgentReady";
   ready.message = "node agent " + options_.version + " is running";
   if (view_.node.has_value()) {
@@ -111,7 +114,6 @@ void NodeAgent::Heartbeat() {
                 {"agent", {{"version", options_.version}, {"lastHeartbeat", now}}}};
   writer_.Put("Node/" + options_.node,
               PatchStatusWrite(client_, options_.user, "Node", options_.node, std::move(patch)));
-  heartbeat_timer_ = loop_.PostAfter(options_.heartbeat_interval, [this] { Heartbeat(); });
 }
 
 // In service: enabled and allowed to run, and, when it comes up (first

@@ -45,6 +45,12 @@ void SaAwareRunner::SetEnabled(bool enabled) {
   Reconcile();
 }
 
+// As ExecRunner::Fence: the terminate starts, the process group dies now.
+void SaAwareRunner::Fence() {
+  SetEnabled(false);
+  if (process_ != nullptr) (void)process_->SignalGroup(SIGKILL);
+}
+
 void SaAwareRunner::Reconcile() {
   if (op_ == Op::kNone) {
     switch (state_.presence) {

@@ -60,6 +60,7 @@ class SaAwareRunner : public ComponentRunner {
   void UpdateSpec(const api::ComponentSpec& spec) override;
   void SetAssignments(std::vector<CsiAssignment> csis) override;
   void SetEnabled(bool enabled) override;
+  void Fence() override;
   void Restart() override;
   void Repair() override;
   void Adopt(const AdoptionRecord& record) override;

@@ -45,6 +45,18 @@ void VmRunner::SetEnabled(bool enabled) {
   Reconcile();
 }
 
+// A running domain is destroyed rather than shut down; an operation in
+// progress (an instantiation, a shutdown) finishes first and then stops it.
+void VmRunner::Fence() {
+  enabled_ = false;
+  if (op_ == Op::kNone && state_.presence == PresenceState::kInstantiated) {
+    StartCleanup([this] { FinishStopped(); });
+    Notify();
+    return;
+  }
+  Reconcile();
+}
+
 void VmRunner::Reconcile() {
   if (op_ != Op::kNone) return;  // the operation in progress reconciles when done
   const bool want = WantRunning();

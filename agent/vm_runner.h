@@ -80,6 +80,7 @@ class VmRunner : public ComponentRunner {
   }
   void SetAssignments(std::vector<CsiAssignment> csis) override;
   void SetEnabled(bool enabled) override;
+  void Fence() override;
   void Restart() override;
   void Repair() override;
   void Adopt(const AdoptionRecord& record) override;

@@ -25,6 +25,9 @@ const std::vector<KindInfo>& AllKinds() {
       {"Operation", "operations", "operation", {"op"}, true,
        "A one-shot operator request (SI swap, unit or component restart, "
        "repaired) and its progress."},
+      {"Lease", "leases", "lease", {}, true,
+       "A node agent's proof of life, named after its node and renewed "
+       "several times per leaseDuration; the node fails when it expires."},
   };
   return *kinds;
 }

@@ -157,6 +157,13 @@ std::vector<Column> OperationColumns() {
                {"status", "phase"})};
 }
 
+std::vector<Column> LeaseColumns() {
+  return {Text("Holder", "The agent holding the lease.", {"spec", "holderIdentity"}),
+          Text("Duration", "Expires this long after its last renewal.",
+               {"spec", "leaseDuration"}),
+          Text("Renewed", "When it was last renewed.", {"spec", "renewTime"})};
+}
+
 std::vector<Column> KindColumns(std::string_view kind) {
   if (kind == "Node") return NodeColumns();
   if (kind == "ServiceGroup") return ServiceGroupColumns();
@@ -164,6 +171,7 @@ std::vector<Column> KindColumns(std::string_view kind) {
   if (kind == "Component") return ComponentColumns();
   if (kind == "ServiceInstance") return ServiceInstanceColumns();
   if (kind == "Operation") return OperationColumns();
+  if (kind == "Lease") return LeaseColumns();
   return {};
 }
 

@@ -391,6 +391,7 @@ const std::map<std::string, KindSchemas>& AllSchemas() {
       {"Component", {ComponentSpec(), ComponentStatus()}},
       {"ServiceInstance", {ServiceInstanceSpec(), ServiceInstanceStatus()}},
       {"Operation", {OperationSpec(), OperationStatus()}},
+      {"Lease", {LeaseSpec(), LeaseStatus()}},
   };
   return *schemas;
 }

@@ -115,6 +115,10 @@ FieldSchema ComponentStatus();
 FieldSchema OperationSpec();
 FieldSchema OperationStatus();
 
+// The Lease schemas (schema_lease.cc).
+FieldSchema LeaseSpec();
+FieldSchema LeaseStatus();
+
 }  // namespace vigil::api::schema_builder
 
 #endif  // VIGIL_API_SCHEMA_BUILDER_H_

@@ -352,8 +352,20 @@ struct Operation {
   OperationStatus status;
 };
 
+// ---- Lease ----
+struct LeaseSpec {
+  std::string holder_identity;
+  Millis lease_duration{600};
+  std::string renew_time;    // RFC 3339 (ms)
+  std::string acquire_time;  // RFC 3339 (ms)
+};
+struct Lease {
+  ObjectMeta metadata;
+  LeaseSpec spec;
+};
+
 // Reads a whole object of kind T (Node, ServiceGroup, ServiceUnit, Component,
-// ServiceInstance or Operation). Defaults are applied to a copy first, so unset spec
+// ServiceInstance, Operation or Lease). Defaults are applied to a copy first, so unset spec
 // fields read as their schema defaults. An absent status reads as the
 // zero-valued status.
 // Errors: InvalidArgument if obj is not an object of T's kind, or a field has
@@ -367,6 +379,7 @@ template <> absl::StatusOr<ServiceUnit> FromJson<ServiceUnit>(const Json& obj);
 template <> absl::StatusOr<Component> FromJson<Component>(const Json& obj);
 template <> absl::StatusOr<ServiceInstance> FromJson<ServiceInstance>(const Json& obj);
 template <> absl::StatusOr<Operation> FromJson<Operation>(const Json& obj);
+template <> absl::StatusOr<Lease> FromJson<Lease>(const Json& obj);
 
 // The JSON of a status, as it goes under the object's "status" key. Empty
 // strings, empty lists and empty failures are omitted (so ValidateStatus

@@ -421,6 +421,13 @@ void ReadOperation(Reader& spec, Reader& status, Operation& operation) {
   s.from_unit = status.Str("fromUnit");
 }
 
+void ReadLease(Reader& spec, Reader& /*status*/, Lease& lease) {
+  lease.spec.holder_identity = spec.Str("holderIdentity");
+  lease.spec.lease_duration = spec.Duration("leaseDuration");
+  lease.spec.renew_time = spec.Str("renewTime");
+  lease.spec.acquire_time = spec.Str("acquireTime");
+}
+
 }  // namespace
 
 template <>
@@ -451,6 +458,11 @@ absl::StatusOr<ServiceInstance> FromJson<ServiceInstance>(const Json& obj) {
 template <>
 absl::StatusOr<Operation> FromJson<Operation>(const Json& obj) {
   return ReadObject<Operation>(obj, "Operation", ReadOperation);
+}
+
+template <>
+absl::StatusOr<Lease> FromJson<Lease>(const Json& obj) {
+  return ReadObject<Lease>(obj, "Lease", ReadLease);
 }
 
 }  // namespace vigil::api

@@ -22,11 +22,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "agent/component_log.h"
 #include "agent/node_agent.h"
+#include "api/duration.h"
 #include "api/object.h"
 #include "client/http_client.h"
 #include "controllers/assignment_controller.h"
+#include "controllers/node_lease_controller.h"
 #include "server/api_server.h"
 #include "server/kubeconfig.h"
 #include "server/registry.h"
@@ -37,10 +40,18 @@ namespace {
 namespace fs = std::filesystem;
 using vigil::api::Json;
 
+// A node agent's lease timing (agent/lease_keeper.h), as duration flags.
+struct LeaseFlags {
+  std::string duration = "800ms";
+  std::string renew_interval = "200ms";
+  std::string self_fence_after = "500ms";
+};
+
 struct Flags {
   std::string data_dir = ".vigil/data";
   std::string listen = "127.0.0.1:8443";
   std::string node;  // default: the host name
+  LeaseFlags lease;  // of the embedded node agent
 };
 
 // A part of vigild with a lifetime: started in order after the API server is
@@ -156,11 +167,39 @@ int WaitForSignal(const sigset_t& set) {
   return signal_number;
 }
 
-vigil::agent::NodeAgentOptions AgentOptions(const std::string& node, const fs::path& data_dir) {
+void AddLeaseFlags(CLI::App* app, LeaseFlags* flags) {
+  app->add_option("--lease-duration", flags->duration,
+                  "The node is failed over when its agent has not renewed its Lease for this "
+                  "long (0 disables the lease)")
+      ->capture_default_str();
+  app->add_option("--lease-renew-interval", flags->renew_interval,
+                  "How often the agent renews its Lease")
+      ->capture_default_str();
+  app->add_option("--lease-self-fence-after", flags->self_fence_after,
+                  "The agent stops every component itself after this long without a renewal "
+                  "(less than --lease-duration)")
+      ->capture_default_str();
+}
+
+absl::StatusOr<vigil::agent::NodeAgentOptions> AgentOptions(const std::string& node,
+                                                           const fs::path& data_dir,
+                                                           const LeaseFlags& lease) {
   vigil::agent::NodeAgentOptions options;
   options.node = node;
   options.data_dir = data_dir.string();
   options.log = [](const std::string& line) { Log("node agent: " + line); };
+  const std::pair<const std::string*, std::chrono::milliseconds*> durations[] = {
+      {&lease.duration, &options.lease_duration},
+      {&lease.renew_interval, &options.lease_renew_interval},
+      {&lease.self_fence_after, &options.lease_self_fence_after}};
+  for (const auto& [text, out] : durations) {
+    absl::StatusOr<std::chrono::milliseconds> parsed = vigil::api::ParseDuration(*text);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("lease flag \"", *text, "\": ",
+                                                     parsed.status().message()));
+    }
+    *out = *parsed;
+  }
   return options;
 }
 
@@ -194,13 +233,24 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
     Log("assignment controller: " + line);
   };
   vigil::controllers::AssignmentController assignments(&registry, assignment_options);
+  vigil::controllers::NodeLeaseControllerOptions lease_options;
+  lease_options.log = [](const std::string& line) { Log("node lease controller: " + line); };
+  vigil::controllers::NodeLeaseController leases(&registry, lease_options);
   // The embedded node agent serves this host's node; its components keep
   // running when vigild stops, and the next vigild adopts them.
-  vigil::agent::NodeAgent agent(&registry, AgentOptions(flags.node, data_dir));
+  absl::StatusOr<vigil::agent::NodeAgentOptions> agent_options =
+      AgentOptions(flags.node, data_dir, flags.lease);
+  if (!agent_options.ok()) {
+    Log(std::string(agent_options.status().message()));
+    server.Stop();
+    return 1;
+  }
+  vigil::agent::NodeAgent agent(&registry, *agent_options);
   std::vector<Component> components = {
       {"assignment controller", [&] { return assignments.Start(); },
        [&] { assignments.Stop(); }},
-      {"node agent", [&] { return agent.Start(); }, [&] { agent.Stop(); }}};
+      {"node agent", [&] { return agent.Start(); }, [&] { agent.Stop(); }},
+      {"node lease controller", [&] { return leases.Start(); }, [&] { leases.Stop(); }}};
   size_t started = 0;
   if (status.ok()) status = StartComponents(components, &started);
   if (!status.ok()) {
@@ -223,12 +273,17 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
 // `vigild agent`: only the node agent, for a node other than the server's,
 // talking to the API server over HTTP.
 int RunAgent(const std::string& server, const std::string& node, const std::string& dir,
-             const sigset_t& signals) {
+             const LeaseFlags& lease, const sigset_t& signals) {
   vigil::client::HttpClientOptions client_options;
   client_options.server = server;
   vigil::client::HttpClient client(client_options);
   const fs::path data_dir = fs::absolute(dir).lexically_normal();
-  vigil::agent::NodeAgent agent(&client, AgentOptions(node, data_dir));
+  absl::StatusOr<vigil::agent::NodeAgentOptions> options = AgentOptions(node, data_dir, lease);
+  if (!options.ok()) {
+    Log(std::string(options.status().message()));
+    return 1;
+  }
+  vigil::agent::NodeAgent agent(&client, *options);
   if (absl::Status s = agent.Start(); !s.ok()) {
     Log("node agent: " + std::string(s.message()));
     return 1;
@@ -253,18 +308,21 @@ int main(int argc, char** argv) {
                  "HOST:PORT to serve the API on (port 0: any free port)")
       ->capture_default_str();
   app.add_option("--node", flags.node, "This node's name (default: the host name)");
+  AddLeaseFlags(&app, &flags.lease);
   std::string agent_server, agent_node, agent_dir;
+  LeaseFlags agent_lease;
   CLI::App* agent = app.add_subcommand("agent", "Run only the node agent of a node, against a "
                                                 "vigild elsewhere");
   agent->add_option("--server", agent_server, "URL of the API server")->required();
   agent->add_option("--node", agent_node, "This node's name (default: the host name)");
   agent->add_option("--data-dir", agent_dir, "Logs, socket and state (default .vigil/agent-NODE)");
+  AddLeaseFlags(agent, &agent_lease);
   CLI11_PARSE(app, argc, argv);
   if (flags.node.empty()) flags.node = DefaultNodeName();
   if (agent->parsed()) {
     if (agent_node.empty()) agent_node = DefaultNodeName();
     if (agent_dir.empty()) agent_dir = ".vigil/agent-" + agent_node;
-    return RunAgent(agent_server, agent_node, agent_dir, signals);
+    return RunAgent(agent_server, agent_node, agent_dir, agent_lease, signals);
   }
   vigil::server::ApiServerOptions listen;
   if (absl::Status s = ParseListen(flags.listen, &listen); !s.ok()) {

@@ -15,7 +15,7 @@ TEST(AllKinds, StableOrderAndNames) {
   std::vector<std::string> names;
   for (const KindInfo& info : AllKinds()) {
     names.push_back(info.kind + "/" + info.plural + "/" + info.singular + "/" +
-                    info.short_names.at(0));
+                    (info.short_names.empty() ? "-" : info.short_names.at(0)));
     EXPECT_TRUE(info.has_status);
     EXPECT_FALSE(info.description.empty());
   }
@@ -24,7 +24,8 @@ TEST(AllKinds, StableOrderAndNames) {
                                  "ServiceUnit/serviceunits/serviceunit/su",
                                  "Component/components/component/comp",
                                  "ServiceInstance/serviceinstances/serviceinstance/si",
-                                 "Operation/operations/operation/op"));
+                                 "Operation/operations/operation/op",
+                                 "Lease/leases/lease/-"));
 }
 
 TEST(FindKind, AnyNameAnyCase) {
