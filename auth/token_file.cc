@@ -177,10 +177,13 @@ absl::StatusOr<std::unique_ptr<TokenAuthenticator>> TokenAuthenticator::Open(
 std::optional<Identity> TokenAuthenticator::Authenticate(const std::string& token) {
   if (token.empty()) return std::nullopt;
   std::lock_guard<std::mutex> lock(mu_);
-  if (std::chrono::steady_clock::now() - last_check_ >= kRecheckEvery) {
-    ReloadLocked().IgnoreError();  // keeps the last good tokens; Reload() reports
-  }
   auto it = tokens_.find(token);
+  // An unknown token may have just been added: look at once (a stat when the
+  // file is unchanged). A known one may have been removed: look every second.
+  if (it == tokens_.end() || std::chrono::steady_clock::now() - last_check_ >= kRecheckEvery) {
+    ReloadLocked().IgnoreError();  // keeps the last good tokens; Reload() reports
+    it = tokens_.find(token);
+  }
   if (it == tokens_.end()) return std::nullopt;
   return it->second;
 }

@@ -71,8 +71,10 @@ absl::StatusOr<bool> EnsureTokenFile(const std::string& path);
 absl::StatusOr<std::string> AddNodeToken(const std::string& path, const std::string& node);
 
 // Maps bearer tokens to identities, from a token file it re-reads when the
-// file's modification time or size changes (checked at most once a second),
-// so tokens added by `vigild token create-node` work without a restart. A
+// file's inode, modification time or size changes: checked at once for an
+// unknown token, at most once a second otherwise. So tokens added by `vigild
+// token create-node` work at once, and removed ones stop within a second,
+// without a restart. A
 // file that became unreadable or invalid keeps the last good tokens (and the
 // error is returned by Reload for logging).
 class TokenAuthenticator {

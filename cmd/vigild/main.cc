@@ -351,7 +351,7 @@ int CreateNodeToken(const Flags& flags, const std::string& node) {
   }
   std::cout << *token << std::endl;
   Log("added a token for user system:node:" + node + " to " + path +
-      " (a running vigild picks it up within a second)");
+      " (a running vigild accepts it at once)");
   return 0;
 }
 

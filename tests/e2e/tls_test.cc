@@ -106,7 +106,7 @@ class SecureVigildTest : public ::testing::Test {
 
   // `vigild token create-node NODE`: the printed token.
   std::string CreateNodeToken(const std::string& node) {
-    RunResult created = Run({kVigild, "token", "create-node", node, "--data-dir", DataDir()});
+    RunResult created = vigil::e2e::Run({kVigild, "token", "create-node", node, "--data-dir", DataDir()});
     EXPECT_EQ(created.exit_code, 0) << created.output;
     return created.output.substr(0, created.output.find('\n'));
   }
@@ -242,17 +242,17 @@ TEST_F(SecureVigildTest, KubectlAndVigilWorkWithTheGeneratedKubeconfigs) {
   if (kubectl.empty()) GTEST_SKIP() << "kubectl is not installed; skipping its checks";
   StartSecureDaemon();
   ASSERT_TRUE(Client(admin_token_)->Create(ServiceGroup("web")).ok());
-  RunResult got = Run({kubectl, "--kubeconfig", DataDir() + "/kubeconfig", "get", "sg"});
+  RunResult got = vigil::e2e::Run({kubectl, "--kubeconfig", DataDir() + "/kubeconfig", "get", "sg"});
   EXPECT_EQ(got.exit_code, 0) << got.output;
   EXPECT_THAT(got.output, HasSubstr("web"));
-  RunResult viewer_delete = Run({kubectl, "--kubeconfig", DataDir() + "/kubeconfig-viewer",
+  RunResult viewer_delete = vigil::e2e::Run({kubectl, "--kubeconfig", DataDir() + "/kubeconfig-viewer",
                                  "delete", "sg", "web"});
   EXPECT_NE(viewer_delete.exit_code, 0);
   EXPECT_THAT(viewer_delete.output, HasSubstr("Forbidden"));
-  RunResult vigil = Run({kVigil, "--kubeconfig", DataDir() + "/kubeconfig", "get", "sg"});
+  RunResult vigil = vigil::e2e::Run({kVigil, "--kubeconfig", DataDir() + "/kubeconfig", "get", "sg"});
   EXPECT_EQ(vigil.exit_code, 0) << vigil.output;
   EXPECT_THAT(vigil.output, HasSubstr("web"));
-  RunResult no_token = Run({kVigil, "--server", url_, "--certificate-authority", CaFile(),
+  RunResult no_token = vigil::e2e::Run({kVigil, "--server", url_, "--certificate-authority", CaFile(),
                             "get", "sg"});
   EXPECT_NE(no_token.exit_code, 0);
   EXPECT_THAT(no_token.output, HasSubstr("Unauthorized"));
@@ -260,13 +260,13 @@ TEST_F(SecureVigildTest, KubectlAndVigilWorkWithTheGeneratedKubeconfigs) {
 
 TEST_F(SecureVigildTest, RefusesToServeBeyondLoopbackWithoutCredentials) {
   // Refused before binding: no socket is ever opened on 0.0.0.0.
-  RunResult refused = Run({kVigild, "--data-dir", DataDir(), "--listen", "0.0.0.0:0",
+  RunResult refused = vigil::e2e::Run({kVigild, "--data-dir", DataDir(), "--listen", "0.0.0.0:0",
                            "--no-generate-credentials", "--node", "local"});
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_THAT(refused.output, HasSubstr("refusing to start"));
   EXPECT_THAT(refused.output, HasSubstr(DataDir() + "/pki/server.crt"));
 
-  RunResult no_tokens = Run({kVigild, "--data-dir", DataDir(), "--listen", "0.0.0.0:0",
+  RunResult no_tokens = vigil::e2e::Run({kVigild, "--data-dir", DataDir(), "--listen", "0.0.0.0:0",
                              "--token-auth-file", (dir_ / "missing.csv").string(),
                              "--node", "local"});
   EXPECT_EQ(no_tokens.exit_code, 1) << no_tokens.output;

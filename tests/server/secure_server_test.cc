@@ -16,6 +16,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using api::Json;
 using testing::ServiceGroup;
 
 constexpr char kAdmin[] = "admin-token";
