@@ -133,7 +133,9 @@ std::string NormalizeServer(std::string server) {
 absl::StatusOr<client::HttpClientOptions> ConnectionFlags(const Parsed& p) {
   client::HttpClientOptions http;
   if (p.server.empty() && !p.kubeconfig.empty()) {
-    absl::StatusOr<client::HttpClientOptions> loaded = LoadKubeconfig(p.kubeconfig);
+    // $KUBECONFIG may list several files; kubectl merges them, vigil reads the first.
+    const std::string path = p.kubeconfig.substr(0, p.kubeconfig.find(':'));
+    absl::StatusOr<client::HttpClientOptions> loaded = LoadKubeconfig(path);
     if (!loaded.ok()) return loaded.status();
     http = *loaded;
   } else {

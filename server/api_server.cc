@@ -5,6 +5,8 @@
 #include <csignal>
 #include <cstring>
 #include <exception>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include <sys/socket.h>
@@ -123,29 +125,29 @@ absl::Status ApiServer::Impl::CreateServer() {
 }
 
 void ApiServer::Impl::Configure() {
-  httplib::Server& server_ = *this->server_;
-  server_.new_task_queue = [] { return new ConnectionTaskQueue(); };
+  httplib::Server& http = *server_;
+  http.new_task_queue = [] { return new ConnectionTaskQueue(); };
   // httplib's default adds SO_REUSEPORT, which would let a second server
   // share the port silently; SO_REUSEADDR alone still allows a quick restart.
-  server_.set_socket_options([](socket_t sock) {
+  http.set_socket_options([](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
-  server_.set_tcp_nodelay(true);  // watch events must not wait for Nagle
-  server_.set_keep_alive_timeout(kKeepAliveSeconds);
-  server_.set_keep_alive_max_count(kKeepAliveRequests);
-  server_.set_payload_max_length(kMaxBodyBytes);
+  http.set_tcp_nodelay(true);  // watch events must not wait for Nagle
+  http.set_keep_alive_timeout(kKeepAliveSeconds);
+  http.set_keep_alive_max_count(kKeepAliveRequests);
+  http.set_payload_max_length(kMaxBodyBytes);
   auto route = [this](Method method) {
     return [this, method](const httplib::Request& req, httplib::Response& res) {
       Dispatch(method, req, res);
     };
   };
-  server_.Get(".*", route(Method::kGet));
-  server_.Post(".*", route(Method::kPost));
-  server_.Put(".*", route(Method::kPut));
-  server_.Patch(".*", route(Method::kPatch));
-  server_.Delete(".*", route(Method::kDelete));
-  server_.set_exception_handler(
+  http.Get(".*", route(Method::kGet));
+  http.Post(".*", route(Method::kPost));
+  http.Put(".*", route(Method::kPut));
+  http.Patch(".*", route(Method::kPatch));
+  http.Delete(".*", route(Method::kDelete));
+  http.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "unknown error";
         try {
@@ -159,15 +161,15 @@ void ApiServer::Impl::Configure() {
 }
 
 absl::StatusOr<int> ApiServer::Impl::Bind() {
-  httplib::Server& server_ = *this->server_;
+  httplib::Server& http = *server_;
   errno = 0;
   int port = options_.port;
   bool ok = false;
   if (port == 0) {
-    port = server_.bind_to_any_port(options_.host);
+    port = http.bind_to_any_port(options_.host);
     ok = port > 0;
   } else {
-    ok = server_.bind_to_port(options_.host, port);
+    ok = http.bind_to_port(options_.host, port);
   }
   const int error = errno;
   if (ok) {

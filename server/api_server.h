@@ -41,8 +41,8 @@ struct ApiServerOptions {
   // Serves GET .../components/NAME/log (server/log_handler.h); unset: 404.
   ComponentLogReader component_logs = nullptr;
   // Secure mode: PEM files of the server certificate (chain) and its key.
-  std::string tls_cert_file;
-  std::string tls_private_key_file;
+  std::string tls_cert_file = "";
+  std::string tls_private_key_file = "";
   // Secure mode: who a bearer token is. REQUIRES: outlives the server, and
   // set exactly when tls_cert_file is.
   auth::TokenAuthenticator* authenticator = nullptr;
