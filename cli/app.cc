@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/kubeconfig.h"
 #include "cli/output.h"
 #include "cli/simulate.h"
 
@@ -19,7 +20,10 @@ namespace {
 constexpr char kDefaultServer[] = "http://127.0.0.1:8443";
 
 struct Parsed {
-  std::string server = kDefaultServer;
+  std::string server;  // "" = from the kubeconfig, else kDefaultServer
+  std::string kubeconfig;
+  std::string token;
+  std::string certificate_authority;
   int timeout_seconds = 30;
   int concurrency = 16;
   std::string apply_dry_run = "none";
@@ -35,9 +39,16 @@ struct Parsed {
 
 void AddGlobalFlags(CLI::App& app, Parsed& p) {
   app.add_option("-s,--server", p.server,
-                 "Vigil API server URL (default $VIGIL_SERVER, else " +
+                 "Vigil API server URL (default $VIGIL_SERVER, else the kubeconfig's, else " +
                      std::string(kDefaultServer) + ")")
       ->envname("VIGIL_SERVER");
+  app.add_option("--kubeconfig", p.kubeconfig,
+                 "Kubeconfig whose current context gives the server, CA and token "
+                 "(default $KUBECONFIG; unused when --server or $VIGIL_SERVER is set)")
+      ->envname("KUBECONFIG");
+  app.add_option("--token", p.token, "Bearer token for the server");
+  app.add_option("--certificate-authority", p.certificate_authority,
+                 "CA certificate file to verify an https server with");
   app.add_option("--request-timeout", p.timeout_seconds,
                  "Seconds to wait for each server response")
       ->check(CLI::PositiveNumber);
@@ -116,10 +127,38 @@ std::string NormalizeServer(std::string server) {
   return server;
 }
 
+// The server and credentials: --server (or $VIGIL_SERVER) if set, else the
+// kubeconfig's current context if one is given, else the default server;
+// --token and --certificate-authority override either.
+absl::StatusOr<client::HttpClientOptions> ConnectionFlags(const Parsed& p) {
+  client::HttpClientOptions http;
+  if (p.server.empty() && !p.kubeconfig.empty()) {
+    // $KUBECONFIG may list several files; kubectl merges them, vigil reads the first.
+    const std::string path = p.kubeconfig.substr(0, p.kubeconfig.find(':'));
+    absl::StatusOr<client::HttpClientOptions> loaded = LoadKubeconfig(path);
+    if (!loaded.ok()) return loaded.status();
+    http = *loaded;
+  } else {
+    http.server = p.server.empty() ? kDefaultServer : p.server;
+  }
+  http.server = NormalizeServer(http.server);
+  if (!p.token.empty()) http.bearer_token = p.token;
+  if (!p.certificate_authority.empty()) {
+    http.ca_pem.clear();
+    http.ca_file = p.certificate_authority;
+  }
+  return http;
+}
+
 int Dispatch(CLI::App& app, Parsed& p, const Streams& io) {
   Context ctx;
   ctx.io = io;
-  ctx.http.server = NormalizeServer(p.server);
+  absl::StatusOr<client::HttpClientOptions> http = ConnectionFlags(p);
+  if (!http.ok()) {
+    *io.err << "error: " << http.status().message() << "\n";
+    return 1;
+  }
+  ctx.http = *http;
   ctx.http.timeout = std::chrono::seconds(p.timeout_seconds);
   ctx.concurrency = p.concurrency;
   const char* user = std::getenv("USER");

@@ -19,9 +19,14 @@
 namespace vigil::client {
 
 struct HttpClientOptions {
-  std::string server = "http://127.0.0.1:8443";  // base URL
+  std::string server = "http://127.0.0.1:8443";  // base URL (http:// or https://)
   std::string bearer_token;                      // "" = none
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  // https: the CA that signed the server's certificate, as a PEM file or as
+  // PEM text (ca_pem wins if both are set); neither = the system's CAs. The
+  // server's certificate must also name the URL's host.
+  std::string ca_file = "";
+  std::string ca_pem = "";
 };
 
 class HttpClient : public Client {

@@ -5,6 +5,8 @@
 #include <csignal>
 #include <cstring>
 #include <exception>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include <sys/socket.h>
@@ -17,6 +19,7 @@
 #include "server/connection_task_queue.h"
 #include "server/discovery.h"
 #include "server/http_util.h"
+#include "server/request_auth.h"
 #include "server/resource_handlers.h"
 #include "server/watch_handler.h"
 
@@ -39,11 +42,17 @@ constexpr size_t kMaxBodyBytes = 64 << 20;
 // watcher after a restart.
 constexpr int kListenBacklog = 1024;
 
-// httplib::Server with the listen backlog widened after binding.
-class HttpServer : public httplib::Server {
+// An httplib server (plain or TLS) with the listen backlog widened after
+// binding.
+template <typename Base>
+class BacklogServer : public Base {
  public:
-  void WidenBacklog() { ::listen(svr_sock_, kListenBacklog); }
+  using Base::Base;
+  void WidenBacklog() { ::listen(this->svr_sock_, kListenBacklog); }
 };
+
+using HttpServer = BacklogServer<httplib::Server>;
+using HttpsServer = BacklogServer<httplib::SSLServer>;
 
 std::string Trimmed(const std::string& path) {
   absl::string_view view = path;
@@ -57,6 +66,7 @@ class ApiServer::Impl {
  public:
   Impl(Registry* registry, ApiServerOptions options)
       : options_(std::move(options)),
+        registry_(*registry),
         handlers_(*registry, sessions_, absl::FromChrono(options_.watch_heartbeat)) {}
   ~Impl() { Stop(); }
 
@@ -65,15 +75,23 @@ class ApiServer::Impl {
   size_t ActiveWatches() const { return sessions_.size(); }
 
  private:
+  absl::Status CreateServer();
   void Configure();
   absl::StatusOr<int> Bind();
+  // Secure mode: authenticates the request into *identity; on failure writes
+  // the 401 and returns false. Plain mode: true, identity unset.
+  bool Authenticate(const httplib::Request& req, httplib::Response& res,
+                    std::optional<auth::Identity>* identity);
   void Dispatch(Method method, const httplib::Request& req, httplib::Response& res);
   bool ServeFixedPath(const httplib::Request& req, httplib::Response& res);
   void ServeResource(Method method, std::string_view rest,
+                     const std::optional<auth::Identity>& identity,
                      const httplib::Request& req, httplib::Response& res);
 
   const ApiServerOptions options_;
-  HttpServer server_;
+  Registry& registry_;
+  std::unique_ptr<httplib::Server> server_;
+  std::function<void()> widen_backlog_;
   WatchSessions sessions_;
   ResourceHandlers handlers_;
   std::thread listener_;
@@ -81,29 +99,55 @@ class ApiServer::Impl {
   bool running_ = false;
 };
 
+absl::Status ApiServer::Impl::CreateServer() {
+  const bool tls = !options_.tls_cert_file.empty();
+  if (tls != (options_.authenticator != nullptr)) {
+    return absl::InvalidArgumentError(
+        "the API server needs both a TLS certificate and a token authenticator, or neither");
+  }
+  if (!tls) {
+    auto server = std::make_unique<HttpServer>();
+    widen_backlog_ = [raw = server.get()] { raw->WidenBacklog(); };
+    server_ = std::move(server);
+    return absl::OkStatus();
+  }
+  auto server = std::make_unique<HttpsServer>(options_.tls_cert_file.c_str(),
+                                              options_.tls_private_key_file.c_str());
+  if (!server->is_valid()) {
+    return absl::InvalidArgumentError(api::Cat(
+        "cannot load the TLS certificate ", options_.tls_cert_file, " with its key ",
+        options_.tls_private_key_file,
+        ": each must be a readable PEM file, and the key must match the certificate"));
+  }
+  widen_backlog_ = [raw = server.get()] { raw->WidenBacklog(); };
+  server_ = std::move(server);
+  return absl::OkStatus();
+}
+
 void ApiServer::Impl::Configure() {
-  server_.new_task_queue = [] { return new ConnectionTaskQueue(); };
+  httplib::Server& http = *server_;
+  http.new_task_queue = [] { return new ConnectionTaskQueue(); };
   // httplib's default adds SO_REUSEPORT, which would let a second server
   // share the port silently; SO_REUSEADDR alone still allows a quick restart.
-  server_.set_socket_options([](socket_t sock) {
+  http.set_socket_options([](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
-  server_.set_tcp_nodelay(true);  // watch events must not wait for Nagle
-  server_.set_keep_alive_timeout(kKeepAliveSeconds);
-  server_.set_keep_alive_max_count(kKeepAliveRequests);
-  server_.set_payload_max_length(kMaxBodyBytes);
+  http.set_tcp_nodelay(true);  // watch events must not wait for Nagle
+  http.set_keep_alive_timeout(kKeepAliveSeconds);
+  http.set_keep_alive_max_count(kKeepAliveRequests);
+  http.set_payload_max_length(kMaxBodyBytes);
   auto route = [this](Method method) {
     return [this, method](const httplib::Request& req, httplib::Response& res) {
       Dispatch(method, req, res);
     };
   };
-  server_.Get(".*", route(Method::kGet));
-  server_.Post(".*", route(Method::kPost));
-  server_.Put(".*", route(Method::kPut));
-  server_.Patch(".*", route(Method::kPatch));
-  server_.Delete(".*", route(Method::kDelete));
-  server_.set_exception_handler(
+  http.Get(".*", route(Method::kGet));
+  http.Post(".*", route(Method::kPost));
+  http.Put(".*", route(Method::kPut));
+  http.Patch(".*", route(Method::kPatch));
+  http.Delete(".*", route(Method::kDelete));
+  http.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "unknown error";
         try {
@@ -117,18 +161,19 @@ void ApiServer::Impl::Configure() {
 }
 
 absl::StatusOr<int> ApiServer::Impl::Bind() {
+  httplib::Server& http = *server_;
   errno = 0;
   int port = options_.port;
   bool ok = false;
   if (port == 0) {
-    port = server_.bind_to_any_port(options_.host);
+    port = http.bind_to_any_port(options_.host);
     ok = port > 0;
   } else {
-    ok = server_.bind_to_port(options_.host, port);
+    ok = http.bind_to_port(options_.host, port);
   }
   const int error = errno;
   if (ok) {
-    server_.WidenBacklog();
+    widen_backlog_();
     return port;
   }
   return absl::UnavailableError(api::Cat(
@@ -142,34 +187,57 @@ absl::StatusOr<int> ApiServer::Impl::Start() {
   if (running_) return port_;
   // A client that disconnects mid-write must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
+  if (absl::Status created = CreateServer(); !created.ok()) return created;
   Configure();
   absl::StatusOr<int> port = Bind();
   if (!port.ok()) return port.status();
   port_ = *port;
-  listener_ = ListenInBackground(server_);
+  listener_ = ListenInBackground(*server_);
   running_ = true;
   return port_;
 }
 
 void ApiServer::Impl::Stop() {
   if (!running_) return;
-  server_.stop();          // no new connections
+  server_->stop();         // no new connections
   sessions_.CancelAll();   // ends every watch stream
   listener_.join();        // joins every connection thread
   running_ = false;
 }
 
+bool ApiServer::Impl::Authenticate(const httplib::Request& req, httplib::Response& res,
+                                   std::optional<auth::Identity>* identity) {
+  if (options_.authenticator == nullptr) return true;
+  absl::StatusOr<auth::Identity> known = AuthenticateRequest(req, *options_.authenticator);
+  if (!known.ok()) {
+    WriteError(res, known.status());
+    return false;
+  }
+  *identity = std::move(*known);
+  return true;
+}
+
 void ApiServer::Impl::Dispatch(Method method, const httplib::Request& req,
                                httplib::Response& res) {
-  if (method == Method::kGet && ServeFixedPath(req, res)) return;
+  std::optional<auth::Identity> identity;
+  if (!Authenticate(req, res, &identity)) return;
   absl::string_view rest = req.path;
-  if (absl::ConsumePrefix(&rest, kGroupVersionPrefix)) {
-    const std::string_view resource(rest.data(), rest.size());
+  const bool resource = absl::ConsumePrefix(&rest, kGroupVersionPrefix);
+  const std::string_view resource_rest(rest.data(), rest.size());
+  if (identity.has_value() &&
+      (!resource || !ParseResourcePath(resource_rest).ok())) {
+    // Discovery, logs and unknown paths: reading needs a role, writing admin.
+    if (absl::Status allowed = AuthorizeOtherPath(*identity, req); !allowed.ok()) {
+      return WriteError(res, allowed);
+    }
+  }
+  if (method == Method::kGet && ServeFixedPath(req, res)) return;
+  if (resource) {
     if (method == Method::kGet &&
-        ServeComponentLog(options_.component_logs, resource, req, res)) {
+        ServeComponentLog(options_.component_logs, resource_rest, req, res)) {
       return;
     }
-    return ServeResource(method, resource, req, res);
+    return ServeResource(method, resource_rest, identity, req, res);
   }
   WriteErrorWithCode(res, 404, "NotFound",
                      api::Cat("the server could not find the requested resource (",
@@ -177,10 +245,16 @@ void ApiServer::Impl::Dispatch(Method method, const httplib::Request& req,
 }
 
 void ApiServer::Impl::ServeResource(Method method, std::string_view rest,
+                                    const std::optional<auth::Identity>& identity,
                                     const httplib::Request& req,
                                     httplib::Response& res) {
   absl::StatusOr<ResourcePath> path = ParseResourcePath(rest);
   if (!path.ok()) return WriteError(res, path.status(), {"", "", ""});
+  if (identity.has_value()) {
+    absl::Status allowed = AuthorizeRequest(*identity, req, *path, registry_);
+    if (!allowed.ok()) return WriteError(res, allowed, {path->name, path->kind->plural});
+    path->user = AuditUser(*identity, req);
+  }
   switch (method) {
     case Method::kGet:
       return handlers_.Get(req, res, *path);

@@ -7,6 +7,15 @@
 // Each connection runs on its own thread so long watches never starve
 // ordinary requests.
 //
+// Secure mode (tls_cert_file set and an authenticator given): HTTPS only;
+// every request, discovery and health included, needs `Authorization: Bearer
+// <token>` known to the authenticator (else 401 Unauthorized, nothing done),
+// and is authorized by auth::Authorize (else 403 Forbidden naming the user,
+// verb, kind and name, nothing changed); writes are audited with the
+// authenticated user. Plain mode (neither): HTTP, no authentication, audit
+// user from Impersonate-User or "loopback" (for loopback listeners only;
+// vigild enforces that).
+//
 // Thread safety: Start/Stop from one thread; serving is internally concurrent.
 #ifndef VIGIL_SERVER_API_SERVER_H_
 #define VIGIL_SERVER_API_SERVER_H_
@@ -17,6 +26,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "auth/token_file.h"
 #include "server/log_handler.h"
 #include "server/registry.h"
 
@@ -30,6 +40,12 @@ struct ApiServerOptions {
   std::chrono::milliseconds watch_heartbeat{std::chrono::seconds(5)};
   // Serves GET .../components/NAME/log (server/log_handler.h); unset: 404.
   ComponentLogReader component_logs = nullptr;
+  // Secure mode: PEM files of the server certificate (chain) and its key.
+  std::string tls_cert_file = "";
+  std::string tls_private_key_file = "";
+  // Secure mode: who a bearer token is. REQUIRES: outlives the server, and
+  // set exactly when tls_cert_file is.
+  auth::TokenAuthenticator* authenticator = nullptr;
 };
 
 class ApiServer {
@@ -39,7 +55,9 @@ class ApiServer {
   ~ApiServer();  // Stops if running.
 
   // Binds and starts serving in background threads. Returns the bound port.
-  // Errors: Unavailable("address 127.0.0.1:8443 is already in use ...").
+  // Errors: Unavailable("address 127.0.0.1:8443 is already in use ...");
+  // InvalidArgument naming the TLS files if they cannot be loaded, or if
+  // only one of tls_cert_file and authenticator is set.
   absl::StatusOr<int> Start();
 
   // Stops accepting, ends open watches, and joins the serving threads.

@@ -98,7 +98,7 @@ std::optional<ResponseFormat> NegotiateFormat(std::string_view accept) {
 
 std::string RequestUser(const httplib::Request& req) {
   std::string user = req.get_header_value("Impersonate-User");
-  return user.empty() ? "anonymous" : user;
+  return user.empty() ? "loopback" : user;
 }
 
 absl::StatusOr<api::Json> ParseBody(const std::string& body) {

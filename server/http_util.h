@@ -52,8 +52,9 @@ struct ResponseFormat {
 // Errors: nullopt when nothing acceptable is offered (respond 406).
 std::optional<ResponseFormat> NegotiateFormat(std::string_view accept);
 
-// The user recorded in audit lines: the Impersonate-User header (kubectl
-// --as, HttpClient's WriteOptions::user), or "anonymous".
+// The user recorded in audit lines in plain (loopback, unauthenticated)
+// mode: the Impersonate-User header (kubectl --as, HttpClient's
+// WriteOptions::user), or "loopback".
 std::string RequestUser(const httplib::Request& req);
 
 // Parses a JSON request body. Errors: MalformedRequest naming the offset.

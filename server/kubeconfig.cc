@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "absl/strings/escaping.h"
 #include "api/strings.h"
 
 namespace vigil::server {
@@ -35,31 +36,40 @@ bool WriteAll(int fd, const std::string& text) {
 
 }  // namespace
 
-std::string KubeconfigText(const std::string& server_url) {
+std::string KubeconfigText(const std::string& server_url,
+                           const KubeconfigCredentials& credentials) {
+  const std::string ca =
+      credentials.ca_pem.empty()
+          ? ""
+          : api::Cat("    certificate-authority-data: ",
+                     absl::Base64Escape(credentials.ca_pem), "\n");
+  const std::string user = credentials.token.empty()
+                               ? "  user: {}\n"
+                               : api::Cat("  user:\n    token: ", credentials.token, "\n");
   return api::Cat(
       "apiVersion: v1\n"
       "kind: Config\n"
       "clusters:\n"
       "- name: vigil\n"
       "  cluster:\n"
-      "    server: ", server_url, "\n"
+      "    server: ", server_url, "\n", ca,
       "users:\n"
-      "- name: vigil-admin\n"
-      "  user: {}\n"
+      "- name: ", credentials.user, "\n", user,
       "contexts:\n"
       "- name: vigil\n"
       "  context:\n"
       "    cluster: vigil\n"
-      "    user: vigil-admin\n"
+      "    user: ", credentials.user, "\n"
       "current-context: vigil\n"
       "preferences: {}\n");
 }
 
-absl::Status WriteKubeconfig(const std::string& path, const std::string& server_url) {
+absl::Status WriteKubeconfig(const std::string& path, const std::string& server_url,
+                             const KubeconfigCredentials& credentials) {
   const std::string temp = path + ".tmp";
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return OsError("create", temp, errno);
-  const bool written = WriteAll(fd, KubeconfigText(server_url));
+  const bool written = WriteAll(fd, KubeconfigText(server_url, credentials));
   const int write_error = errno;
   ::close(fd);
   if (!written) {

@@ -28,10 +28,11 @@ void Fail(httplib::Response& res, const absl::Status& status, const ResourcePath
   WriteError(res, status, DetailsFor(path, status));
 }
 
-absl::StatusOr<client::WriteOptions> WriteOptionsFor(const httplib::Request& req) {
+absl::StatusOr<client::WriteOptions> WriteOptionsFor(const httplib::Request& req,
+                                                     const ResourcePath& path) {
   absl::StatusOr<bool> dry_run = DryRunParam(req);
   if (!dry_run.ok()) return dry_run.status();
-  return client::WriteOptions{*dry_run, RequestUser(req)};
+  return client::WriteOptions{*dry_run, path.user.empty() ? RequestUser(req) : path.user};
 }
 
 absl::StatusOr<int64_t> ParseRevision(const std::string& text) {
@@ -248,7 +249,7 @@ void ResourceHandlers::Create(const httplib::Request& req, httplib::Response& re
     return WriteErrorWithCode(res, 405, "MethodNotAllowed",
                               "POST is served on the collection only");
   }
-  absl::StatusOr<client::WriteOptions> options = WriteOptionsFor(req);
+  absl::StatusOr<client::WriteOptions> options = WriteOptionsFor(req, path);
   if (!options.ok()) return Fail(res, options.status(), path);
   absl::StatusOr<Json> obj = ParseObjectBody(req, path);
   if (!obj.ok()) return Fail(res, obj.status(), path);
@@ -265,7 +266,7 @@ void ResourceHandlers::Replace(const httplib::Request& req, httplib::Response& r
     return WriteErrorWithCode(res, 405, "MethodNotAllowed",
                               "PUT needs an object name in the URL");
   }
-  absl::StatusOr<client::WriteOptions> options = WriteOptionsFor(req);
+  absl::StatusOr<client::WriteOptions> options = WriteOptionsFor(req, path);
   if (!options.ok()) return Fail(res, options.status(), path);
   absl::StatusOr<Json> obj = ParseObjectBody(req, path);
   if (!obj.ok()) return Fail(res, obj.status(), path);
@@ -286,7 +287,7 @@ void ResourceHandlers::Patch(const httplib::Request& req, httplib::Response& res
     return WriteErrorWithCode(res, 415, "UnsupportedMediaType",
                               std::string(type.status().message()));
   }
-  absl::StatusOr<client::WriteOptions> options = WriteOptionsFor(req);
+  absl::StatusOr<client::WriteOptions> options = WriteOptionsFor(req, path);
   if (!options.ok()) return Fail(res, options.status(), path);
   absl::StatusOr<Json> patch = ParseBody(req.body);
   if (!patch.ok()) return Fail(res, patch.status(), path);
@@ -303,7 +304,7 @@ void ResourceHandlers::Delete(const httplib::Request& req, httplib::Response& re
                               "DELETE is not served on /status");
   }
   if (path.name.empty()) return DeleteCollection(req, res, path);
-  absl::StatusOr<client::WriteOptions> options = WriteOptionsFor(req);
+  absl::StatusOr<client::WriteOptions> options = WriteOptionsFor(req, path);
   if (!options.ok()) return Fail(res, options.status(), path);
   std::optional<int64_t> expected;
   if (!req.body.empty()) {
@@ -328,7 +329,7 @@ void ResourceHandlers::Delete(const httplib::Request& req, httplib::Response& re
 void ResourceHandlers::DeleteCollection(const httplib::Request& req,
                                         httplib::Response& res,
                                         const ResourcePath& path) {
-  absl::StatusOr<client::WriteOptions> options = WriteOptionsFor(req);
+  absl::StatusOr<client::WriteOptions> options = WriteOptionsFor(req, path);
   if (!options.ok()) return Fail(res, options.status(), path);
   absl::StatusOr<client::ObjectList> list = ListObjects(registry_, req, path);
   if (!list.ok()) return Fail(res, list.status(), path);

@@ -22,6 +22,9 @@ struct ResourcePath {
   const api::KindInfo* kind = nullptr;
   std::string name;     // "" = the collection
   bool status = false;  // the /status subresource
+  // Who asks, for the audit log: set by the API server in secure mode (the
+  // authenticated user); "" = RequestUser(req) (plain mode).
+  std::string user;
 };
 
 // Parses "<plural>[/<name>[/status]]" (the part after "/apis/vigil.io/v1/").

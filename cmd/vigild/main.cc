@@ -5,6 +5,10 @@
 //
 // With no flags it serves the embedded single-node case:
 //   data dir ./.vigil/data, listening on 127.0.0.1:8443, node = hostname.
+//
+// On a non-loopback address (or with --tls) it serves HTTPS only and requires
+// bearer tokens (cmd/vigild/security.h, docs/security.md); the credentials
+// are generated in the data dir on first start.
 #include <signal.h>
 #include <unistd.h>
 
@@ -27,7 +31,11 @@
 #include "agent/node_agent.h"
 #include "api/duration.h"
 #include "api/object.h"
+#include "absl/strings/ascii.h"
+#include "auth/files.h"
+#include "auth/token_file.h"
 #include "client/http_client.h"
+#include "cmd/vigild/security.h"
 #include "controllers/assignment_controller.h"
 #include "controllers/node_lease_controller.h"
 #include "server/api_server.h"
@@ -52,6 +60,17 @@ struct Flags {
   std::string listen = "127.0.0.1:8443";
   std::string node;  // default: the host name
   LeaseFlags lease;  // of the embedded node agent
+  vigil::vigild::SecurityFlags security;
+};
+
+// The flags of `vigild agent`.
+struct AgentFlags {
+  std::string server;
+  std::string node;
+  std::string data_dir;
+  std::string token_file;  // the node's bearer token (vigild token create-node)
+  std::string ca_file;     // the CA of the server's certificate
+  LeaseFlags lease;
 };
 
 // A part of vigild with a lifetime: started in order after the API server is
@@ -94,7 +113,49 @@ std::string ServerUrl(const vigil::server::ApiServerOptions& options, int port) 
   std::string host = options.host;
   if (host == "0.0.0.0" || host == "::") host = "127.0.0.1";
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(port);
+  const char* scheme = options.tls_cert_file.empty() ? "http://" : "https://";
+  return scheme + host + ":" + std::to_string(port);
+}
+
+// Whether vigild must serve TLS with tokens: beyond loopback, or --tls.
+bool SecureMode(const Flags& flags, const vigil::server::ApiServerOptions& listen) {
+  return flags.security.tls || !vigil::vigild::IsLoopbackHost(listen.host);
+}
+
+// Secure mode: loads (generating on first start) the credentials into
+// `security` and points `options` at them. Errors name the file or flag.
+absl::Status SetUpSecurity(const Flags& flags, const fs::path& data_dir,
+                           vigil::server::ApiServerOptions& options,
+                           vigil::vigild::SecurityConfig& security) {
+  absl::StatusOr<vigil::vigild::SecurityConfig> prepared =
+      vigil::vigild::PrepareSecurity(flags.security, data_dir.string(), options.host);
+  if (!prepared.ok()) return prepared.status();
+  security = std::move(*prepared);
+  for (const std::string& file : security.generated) Log("generated " + file);
+  options.tls_cert_file = security.cert_file;
+  options.tls_private_key_file = security.key_file;
+  options.authenticator = security.authenticator.get();
+  return absl::OkStatus();
+}
+
+// Writes <data-dir>/kubeconfig (admin) and, in secure mode,
+// <data-dir>/kubeconfig-viewer (read-only).
+absl::Status WriteKubeconfigs(const fs::path& data_dir, const std::string& url,
+                              const vigil::vigild::SecurityConfig* security) {
+  if (security == nullptr) {
+    return vigil::server::WriteKubeconfig((data_dir / "kubeconfig").string(), url);
+  }
+  if (security->admin_token.empty()) {
+    Log("warning: " + security->token_file + " has no system:masters token; the kubeconfig " +
+        "has no credentials");
+  }
+  absl::Status status = vigil::server::WriteKubeconfig(
+      (data_dir / "kubeconfig").string(), url,
+      {.user = "vigil-admin", .ca_pem = security->ca_pem, .token = security->admin_token});
+  if (!status.ok() || security->viewer_token.empty()) return status;
+  return vigil::server::WriteKubeconfig(
+      (data_dir / "kubeconfig-viewer").string(), url,
+      {.user = "vigil-viewer", .ca_pem = security->ca_pem, .token = security->viewer_token});
 }
 
 absl::StatusOr<std::unique_ptr<vigil::store::Store>> OpenStore(const fs::path& data_dir) {
@@ -213,6 +274,14 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
   }
   vigil::server::Registry registry(std::shared_ptr<vigil::store::Store>(std::move(*store)));
   vigil::server::ApiServerOptions server_options = listen;
+  vigil::vigild::SecurityConfig security;
+  const bool secure = SecureMode(flags, listen);
+  if (secure) {
+    if (absl::Status s = SetUpSecurity(flags, data_dir, server_options, security); !s.ok()) {
+      Log("refusing to start: " + std::string(s.message()));
+      return 1;
+    }
+  }
   server_options.component_logs = [&registry, node = flags.node, logs = (data_dir / "logs").string()](
                                       const std::string& component,
                                       const vigil::api::LogQuery& query) {
@@ -224,9 +293,9 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
     Log("cannot serve on " + flags.listen + ": " + std::string(port.status().message()));
     return 1;
   }
-  const std::string url = ServerUrl(listen, *port);
+  const std::string url = ServerUrl(server_options, *port);
   const fs::path kubeconfig = data_dir / "kubeconfig";
-  absl::Status status = vigil::server::WriteKubeconfig(kubeconfig.string(), url);
+  absl::Status status = WriteKubeconfigs(data_dir, url, secure ? &security : nullptr);
   if (status.ok()) status = RegisterNode(registry, flags.node);
   vigil::controllers::AssignmentControllerOptions assignment_options;
   assignment_options.log = [](const std::string& line) {
@@ -259,7 +328,8 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
     server.Stop();
     return 1;
   }
-  Log("serving on " + url + " (data dir " + data_dir.string() + ", node " + flags.node + ")");
+  Log("serving on " + url + " (data dir " + data_dir.string() + ", node " + flags.node +
+      (secure ? ", TLS, bearer tokens from " + security.token_file + ")" : ")"));
   Log("kubectl: KUBECONFIG=" + kubeconfig.string() + " kubectl get sg,su,si,comp,node");
   const int signal_number = WaitForSignal(signals);
   Log(std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
@@ -270,15 +340,37 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
   return 0;
 }
 
+// Reads the bearer token in `path` (surrounding whitespace dropped).
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
+  absl::StatusOr<std::string> text = vigil::auth::ReadWholeFile(path, "--token-file");
+  if (!text.ok()) return text.status();
+  std::string token(absl::StripAsciiWhitespace(*text));
+  if (token.empty()) {
+    return absl::InvalidArgumentError("--token-file " + path +
+                                      " is empty; it must hold the node's bearer token "
+                                      "(vigild token create-node NODE)");
+  }
+  return token;
+}
+
 // `vigild agent`: only the node agent, for a node other than the server's,
-// talking to the API server over HTTP.
-int RunAgent(const std::string& server, const std::string& node, const std::string& dir,
-             const LeaseFlags& lease, const sigset_t& signals) {
+// talking to the API server over HTTP(S).
+int RunAgent(const AgentFlags& flags, const sigset_t& signals) {
   vigil::client::HttpClientOptions client_options;
-  client_options.server = server;
+  client_options.server = flags.server;
+  client_options.ca_file = flags.ca_file;
+  if (!flags.token_file.empty()) {
+    absl::StatusOr<std::string> token = ReadTokenFile(flags.token_file);
+    if (!token.ok()) {
+      Log(std::string(token.status().message()));
+      return 1;
+    }
+    client_options.bearer_token = *token;
+  }
   vigil::client::HttpClient client(client_options);
-  const fs::path data_dir = fs::absolute(dir).lexically_normal();
-  absl::StatusOr<vigil::agent::NodeAgentOptions> options = AgentOptions(node, data_dir, lease);
+  const fs::path data_dir = fs::absolute(flags.data_dir).lexically_normal();
+  absl::StatusOr<vigil::agent::NodeAgentOptions> options =
+      AgentOptions(flags.node, data_dir, flags.lease);
   if (!options.ok()) {
     Log(std::string(options.status().message()));
     return 1;
@@ -288,11 +380,53 @@ int RunAgent(const std::string& server, const std::string& node, const std::stri
     Log("node agent: " + std::string(s.message()));
     return 1;
   }
-  Log("node agent for " + node + " on " + server + " (data dir " + data_dir.string() + ")");
+  Log("node agent for " + flags.node + " on " + flags.server + " (data dir " +
+      data_dir.string() + ")");
   WaitForSignal(signals);
   agent.Stop();
   Log("stopped");
   return 0;
+}
+
+// `vigild token create-node NODE`: adds a node-agent token to the token file
+// and prints it on stdout.
+int CreateNodeToken(const Flags& flags, const std::string& node) {
+  const fs::path data_dir = fs::absolute(flags.data_dir).lexically_normal();
+  const std::string path = vigil::vigild::TokenFilePath(flags.security, data_dir.string());
+  if (flags.security.token_auth_file.empty()) {
+    std::error_code error;
+    fs::create_directories(data_dir, error);
+    if (absl::StatusOr<bool> created = vigil::auth::EnsureTokenFile(path); !created.ok()) {
+      Log(std::string(created.status().message()));
+      return 1;
+    }
+  }
+  absl::StatusOr<std::string> token = vigil::auth::AddNodeToken(path, node);
+  if (!token.ok()) {
+    Log(std::string(token.status().message()));
+    return 1;
+  }
+  std::cout << *token << std::endl;
+  Log("added a token for user system:node:" + node + " to " + path +
+      " (a running vigild accepts it at once)");
+  return 0;
+}
+
+void AddSecurityFlags(CLI::App& app, vigil::vigild::SecurityFlags& flags) {
+  app.add_flag("--tls", flags.tls,
+               "Serve TLS with bearer tokens even on loopback (always so beyond loopback)");
+  app.add_flag("!--no-generate-credentials", flags.generate,
+               "Do not generate missing TLS files or token file in the data dir");
+  app.add_option("--tls-cert-file", flags.tls_cert_file,
+                 "Server certificate (PEM; default <data-dir>/pki/server.crt, generated)");
+  app.add_option("--tls-private-key-file", flags.tls_private_key_file,
+                 "Server private key (PEM; default <data-dir>/pki/server.key, generated)");
+  app.add_option("--tls-ca-file", flags.tls_ca_file,
+                 "CA certificate clients should trust, written into the kubeconfigs "
+                 "(default <data-dir>/pki/ca.crt, or the --tls-cert-file)");
+  app.add_option("--token-auth-file", flags.token_auth_file,
+                 "Bearer tokens, kube-apiserver format token,user,uid,\"groups\" "
+                 "(default <data-dir>/tokens.csv, generated)");
 }
 
 }  // namespace
@@ -309,21 +443,35 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--node", flags.node, "This node's name (default: the host name)");
   AddLeaseFlags(&app, &flags.lease);
-  std::string agent_server, agent_node, agent_dir;
-  LeaseFlags agent_lease;
+  AddSecurityFlags(app, flags.security);
+  AgentFlags agent_flags;
   CLI::App* agent = app.add_subcommand("agent", "Run only the node agent of a node, against a "
                                                 "vigild elsewhere");
-  agent->add_option("--server", agent_server, "URL of the API server")->required();
-  agent->add_option("--node", agent_node, "This node's name (default: the host name)");
-  agent->add_option("--data-dir", agent_dir, "Logs, socket and state (default .vigil/agent-NODE)");
-  AddLeaseFlags(agent, &agent_lease);
+  agent->add_option("--server", agent_flags.server, "URL of the API server")->required();
+  agent->add_option("--node", agent_flags.node, "This node's name (default: the host name)");
+  agent->add_option("--data-dir", agent_flags.data_dir,
+                    "Logs, socket and state (default .vigil/agent-NODE)");
+  agent->add_option("--token-file", agent_flags.token_file,
+                    "File holding this node's bearer token (vigild token create-node)");
+  agent->add_option("--ca-file", agent_flags.ca_file,
+                    "CA certificate of the server (its <data-dir>/pki/ca.crt)");
+  AddLeaseFlags(agent, &agent_flags.lease);
+  CLI::App* token = app.add_subcommand("token", "Manage bearer tokens");
+  token->require_subcommand(1);
+  std::string token_node;
+  CLI::App* create_node = token->add_subcommand(
+      "create-node", "Add a node-agent token (user system:node:NODE) and print it");
+  create_node->add_option("NODE", token_node, "The node's name")->required();
+  token->fallthrough();
+  create_node->fallthrough();
   CLI11_PARSE(app, argc, argv);
   if (flags.node.empty()) flags.node = DefaultNodeName();
   if (agent->parsed()) {
-    if (agent_node.empty()) agent_node = DefaultNodeName();
-    if (agent_dir.empty()) agent_dir = ".vigil/agent-" + agent_node;
-    return RunAgent(agent_server, agent_node, agent_dir, agent_lease, signals);
+    if (agent_flags.node.empty()) agent_flags.node = DefaultNodeName();
+    if (agent_flags.data_dir.empty()) agent_flags.data_dir = ".vigil/agent-" + agent_flags.node;
+    return RunAgent(agent_flags, signals);
   }
+  if (create_node->parsed()) return CreateNodeToken(flags, token_node);
   vigil::server::ApiServerOptions listen;
   if (absl::Status s = ParseListen(flags.listen, &listen); !s.ok()) {
     Log(std::string(s.message()));

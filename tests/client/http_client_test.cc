@@ -25,11 +25,18 @@ using server::testing::ServiceGroup;
 
 constexpr std::chrono::milliseconds kWait{3000};
 
+HttpClientOptions PlainOptions(const std::string& server, std::chrono::milliseconds timeout) {
+  HttpClientOptions options;
+  options.server = server;
+  options.timeout = timeout;
+  return options;
+}
+
 class HttpClientTest : public server::testing::ServerFixture {
  protected:
   void SetUp() override {
     ServerFixture::SetUp();
-    client_ = std::make_unique<HttpClient>(HttpClientOptions{url_, "", std::chrono::seconds(5)});
+    client_ = std::make_unique<HttpClient>(PlainOptions(url_, std::chrono::seconds(5)));
   }
   void TearDown() override {
     client_.reset();
@@ -209,7 +216,7 @@ TEST_F(HttpClientTest, ConcurrentCallsShareKeptConnections) {
 }
 
 TEST_F(HttpClientTest, PoolReusesAConnectionThatServedACall) {
-  ConnectionPool pool(HttpClientOptions{url_, "", std::chrono::seconds(5)});
+  ConnectionPool pool(PlainOptions(url_, std::chrono::seconds(5)));
   bool reused = true;
   std::unique_ptr<httplib::Client> http = pool.Acquire(&reused);
   EXPECT_FALSE(reused);
@@ -224,7 +231,7 @@ TEST_F(HttpClientTest, PoolReusesAConnectionThatServedACall) {
 }
 
 TEST_F(HttpClientTest, UnreachableServerIsUnavailable) {
-  HttpClient nowhere(HttpClientOptions{"http://127.0.0.1:1", "", std::chrono::seconds(1)});
+  HttpClient nowhere(PlainOptions("http://127.0.0.1:1", std::chrono::seconds(1)));
   absl::Status status = nowhere.Get("sg", "a").status();
   EXPECT_TRUE(absl::IsUnavailable(status)) << status;
   EXPECT_THAT(status.message(), HasSubstr("127.0.0.1:1"));
