@@ -130,6 +130,17 @@ class NodeFailureTest : public ::testing::Test {
                {{"serviceGroup", "g"}, {"csis", {{{"name", "svc"}, {"csType", "svc"}}}}}));
   }
 
+  // Both agents, the service, and its active on n1 and standby on n2,
+  // confirmed.
+  void StartServiceActiveOnN1() {
+    ASSERT_NO_FATAL_FAILURE(StartAgent("n1"));
+    ASSERT_NO_FATAL_FAILURE(StartAgent("n2"));
+    ASSERT_NO_FATAL_FAILURE(CreateTwoNodeService());
+    ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Active") == "a"; }))
+        << Status("ServiceInstance", "si").dump();
+    ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Standby") == "b"; }));
+  }
+
   // Replays every change of every ServiceInstance since revision 1 and
   // returns how many versions had more than one confirmed active.
   int VersionsWithTwoConfirmedActives() {
@@ -167,12 +178,7 @@ class NodeFailureTest : public ::testing::Test {
 };
 
 TEST_F(NodeFailureTest, KilledAgentsNodeFailsOverWithinASecondOrSo) {
-  StartAgent("n1");
-  StartAgent("n2");
-  ASSERT_NO_FATAL_FAILURE(CreateTwoNodeService());
-  ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Active") == "a"; }))
-      << Status("ServiceInstance", "si").dump();
-  ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Standby") == "b"; }));
+  ASSERT_NO_FATAL_FAILURE(StartServiceActiveOnN1());
 
   const Steady::time_point killed = Steady::now();
   agents_["n1"]->Signal(SIGKILL);
@@ -189,12 +195,7 @@ TEST_F(NodeFailureTest, KilledAgentsNodeFailsOverWithinASecondOrSo) {
 }
 
 TEST_F(NodeFailureTest, FrozenAgentsNodeFailsOverAndOnResumeItServesNothing) {
-  StartAgent("n1");
-  StartAgent("n2");
-  ASSERT_NO_FATAL_FAILURE(CreateTwoNodeService());
-  ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Active") == "a"; }))
-      << Status("ServiceInstance", "si").dump();
-  ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Standby") == "b"; }));
+  ASSERT_NO_FATAL_FAILURE(StartServiceActiveOnN1());
   ASSERT_TRUE(WaitFor([&] { return Status("Component", "a-svc").value("pid", 0) > 0; }));
   const int64_t old_active = Status("Component", "a-svc").value("pid", 0);
   ASSERT_TRUE(ProcessAlive(old_active));
