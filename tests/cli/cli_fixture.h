@@ -133,11 +133,9 @@ inline std::string InstanceYaml(const std::string& name, const std::string& grou
          "\n  csis:\n  - {name: http, csType: http, attributes: {PORT: \"8080\"}}\n";
 }
 
-// The repository's manifests/ directory (this file is tests/cli/cli_fixture.h).
+// The repository's manifests/ directory.
 inline std::string RepoManifests() {
-  return (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
-          "manifests")
-      .string();
+  return (std::filesystem::path(VIGIL_SOURCE_DIR) / "manifests").string();
 }
 
 }  // namespace vigil::cli::testing

@@ -7,113 +7,18 @@
 // log is replayed to prove that no ServiceInstance ever had two confirmed
 // actives at once.
 #include <signal.h>
-#include <stdlib.h>
 
-#include <chrono>
-#include <filesystem>
-#include <map>
-#include <memory>
+#include <cstdio>
 #include <string>
-#include <thread>
+#include <utility>
 
-#include "client/http_client.h"
-#include "gtest/gtest.h"
-#include "tests/e2e/leftovers.h"
-#include "tests/e2e/subprocess.h"
-
-#ifndef VIGIL_BIN_DIR
-#error "VIGIL_BIN_DIR must name the build's bin directory (tests/CMakeLists.txt)"
-#endif
+#include "tests/e2e/cluster_fixture.h"
 
 namespace vigil::e2e {
 namespace {
 
-using api::Json;
-using std::chrono::milliseconds;
-using Steady = std::chrono::steady_clock;
-
-const std::string kVigild = std::string(VIGIL_BIN_DIR) + "/vigild";
-
-double Ms(Steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-bool ProcessAlive(int64_t pid) { return pid > 0 && kill(static_cast<pid_t>(pid), 0) == 0; }
-
-Json Obj(const std::string& kind, const std::string& name, Json spec) {
-  return {{"apiVersion", "vigil.io/v1"},
-          {"kind", kind},
-          {"metadata", {{"name", name}}},
-          {"spec", std::move(spec)}};
-}
-
-class NodeFailureTest : public ::testing::Test {
+class NodeFailureTest : public ClusterTest {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/vigil-e2e-nodes-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-    vigild_ = Subprocess::Start({kVigild, "--data-dir", (dir_ / "server").string(), "--listen",
-                                 "127.0.0.1:0", "--node", "control"});
-    ASSERT_NE(vigild_, nullptr);
-    const std::string marker = "serving on ";
-    ASSERT_TRUE(vigild_->WaitForOutput(marker)) << vigild_->Output();
-    const std::string out = vigild_->Output();
-    const size_t at = out.find(marker) + marker.size();
-    url_ = out.substr(at, out.find(' ', at) - at);
-    client::HttpClientOptions options;
-    options.server = url_;
-    http_ = std::make_unique<client::HttpClient>(options);
-  }
-  void TearDown() override {
-    for (auto& [node, agent] : agents_) {
-      agent->Signal(SIGCONT);
-      agent->Terminate();
-    }
-    if (vigild_ != nullptr) vigild_->Terminate();
-    for (const auto& [node, agent] : agents_) KillRecordedComponents(dir_ / node);
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
-  void StartAgent(const std::string& node) {
-    auto agent = Subprocess::Start({kVigild, "agent", "--server", url_, "--node", node,
-                                    "--data-dir", (dir_ / node).string()});
-    ASSERT_NE(agent, nullptr);
-    ASSERT_TRUE(agent->WaitForOutput("node agent for " + node)) << agent->Output();
-    agents_[node] = std::move(agent);
-  }
-
-  void Create(const Json& obj) {
-    absl::StatusOr<Json> created = http_->Create(obj);
-    ASSERT_TRUE(created.ok()) << created.status();
-  }
-  Json Status(const std::string& kind, const std::string& name) {
-    absl::StatusOr<Json> obj = http_->Get(kind, name);
-    return obj.ok() ? obj->value("status", Json::object()) : Json::object();
-  }
-  // The unit holding a confirmed `ha_state` assignment of the SI, or "".
-  std::string ConfirmedUnit(const std::string& ha_state) {
-    for (const Json& a : Status("ServiceInstance", "si").value("assignments", Json::array())) {
-      if (a.value("haState", "") == ha_state && a.value("confirmed", false)) {
-        return a.value("unit", "");
-      }
-    }
-    return "";
-  }
-  std::string NodeReady(const std::string& node) {
-    for (const Json& c : Status("Node", node).value("conditions", Json::array())) {
-      if (c.value("type", "") == "Ready") return c.value("status", "") + "/" + c.value("reason", "");
-    }
-    return "";
-  }
-  bool WaitFor(const std::function<bool()>& done, milliseconds timeout = milliseconds(15000)) {
-    const Steady::time_point deadline = Steady::now() + timeout;
-    while (!done()) {
-      if (Steady::now() >= deadline) return false;
-      std::this_thread::sleep_for(milliseconds(2));
-    }
-    return true;
-  }
-
   // A 2N group: unit a on n1 (preferred), unit b on n2; each runs `sleep`
   // while it holds the SI active.
   void CreateTwoNodeService() {
@@ -140,41 +45,6 @@ class NodeFailureTest : public ::testing::Test {
         << Status("ServiceInstance", "si").dump();
     ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Standby") == "b"; }));
   }
-
-  // Replays every change of every ServiceInstance since revision 1 and
-  // returns how many versions had more than one confirmed active.
-  int VersionsWithTwoConfirmedActives() {
-    client::ListOptions from;
-    from.resource_version = 1;
-    absl::StatusOr<client::ObjectList> now = http_->List("ServiceInstance");
-    EXPECT_TRUE(now.ok()) << now.status();
-    if (!now.ok()) return -1;
-    absl::StatusOr<std::unique_ptr<client::WatchStream>> watch =
-        http_->Watch("ServiceInstance", from);
-    EXPECT_TRUE(watch.ok()) << watch.status();
-    if (!watch.ok()) return -1;
-    int bad = 0;
-    for (;;) {
-      auto event = (*watch)->Next(milliseconds(2000));
-      EXPECT_TRUE(event.ok()) << event.status();
-      if (!event.ok() || !event->has_value()) break;
-      const Json& obj = (*event)->object;
-      int actives = 0;
-      for (const Json& a : obj.value("status", Json::object()).value("assignments", Json::array())) {
-        actives += a.value("haState", "") == "Active" && a.value("confirmed", false);
-      }
-      bad += actives > 1;
-      if (std::stoll(api::ResourceVersionOf(obj)) >= now->resource_version) break;
-    }
-    (*watch)->Cancel();
-    return bad;
-  }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<Subprocess> vigild_;
-  std::string url_;
-  std::unique_ptr<client::HttpClient> http_;
-  std::map<std::string, std::unique_ptr<Subprocess>> agents_;
 };
 
 TEST_F(NodeFailureTest, KilledAgentsNodeFailsOverWithinASecondOrSo) {

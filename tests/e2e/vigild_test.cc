@@ -32,9 +32,7 @@ using api::Json;
 const std::string kVigild = std::string(VIGIL_BIN_DIR) + "/vigild";
 const std::string kVigil = std::string(VIGIL_BIN_DIR) + "/vigil";
 
-std::string RepoDir() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().string();
-}
+std::string RepoDir() { return VIGIL_SOURCE_DIR; }
 
 client::HttpClientOptions Options(const std::string& url) {
   client::HttpClientOptions options;

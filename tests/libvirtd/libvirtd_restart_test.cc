@@ -26,9 +26,7 @@ namespace {
 constexpr char kLibvirtdPidFile[] = "/run/libvirtd.pid";
 constexpr char kSubreaperPidFile[] = "/run/vigil-libvirtd-subreaper.pid";
 
-std::string RepoDir() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().string();
-}
+std::string RepoDir() { return VIGIL_SOURCE_DIR; }
 
 // The PID written in `path`, or 0.
 pid_t ReadPidFile(const std::string& path) {

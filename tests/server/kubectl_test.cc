@@ -215,10 +215,8 @@ spec:
 }
 
 TEST_F(KubectlTest, AppliesTheRepositoryDemo) {
-  const std::filesystem::path demo =
-      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
-      "manifests" / "demo";
-  if (!std::filesystem::exists(demo)) GTEST_SKIP() << "no manifests/demo";
+  const std::filesystem::path demo = std::filesystem::path(VIGIL_SOURCE_DIR) / "manifests" / "demo";
+  ASSERT_TRUE(std::filesystem::exists(demo)) << demo;
   auto [code, out] = Kubectl({"apply", "-f", demo.string()});
   ASSERT_EQ(code, 0) << out;
   EXPECT_THAT(out, Not(HasSubstr("rror")));
