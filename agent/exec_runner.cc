@@ -137,22 +137,9 @@ void ExecRunner::StartHealthCheck(bool wait_for_pass) {
   HealthCheckSettings settings{.period = check.period,
                                .timeout = check.timeout,
                                .failure_threshold = static_cast<int>(check.failure_threshold)};
-  EventLoop* loop = context_.loop;
-  const uint64_t serial = ++checker_serial_;
-  auto ready = Guard([this, serial] {
-    if (serial == checker_serial_) OnReady();
-  });
-  auto unhealthy = Guard([this, serial](const std::string& why) {
-    if (serial == checker_serial_) OnUnhealthy(why);
-  });
-  checker_ = std::make_unique<HealthChecker>(
-      MakeProbe(check, BuildEnvironment(who_, spec_.env, running_csis_)), settings,
-      HealthChecker::Callbacks{.on_first_pass = [loop, ready] { loop->Post(ready); },
-                               .on_unhealthy =
-                                   [loop, unhealthy](const std::string& why) {
-                                     loop->Post([unhealthy, why]() mutable { unhealthy(why); });
-                                   }});
-  checker_->Start(wait_for_pass);
+  health_.Start(MakeProbe(check, BuildEnvironment(who_, spec_.env, running_csis_)), settings,
+                wait_for_pass, Guard([this] { OnReady(); }),
+                Guard([this](const std::string& why) { OnUnhealthy(why); }));
 }
 
 void ExecRunner::OnReady() {

@@ -114,11 +114,7 @@ class ExecRunner : public ComponentRunner {
   std::function<void()> after_cleanup_;
   std::shared_ptr<Process> process_;
   ProcessMonitor::WatchId watch_id_ = 0;
-  std::unique_ptr<HealthChecker> checker_;
-  uint64_t checker_serial_ = 0;  // callbacks of older checkers are ignored
-  // Stopped checkers whose probe may still be in flight: joined later so the
-  // loop never waits for a probe's timeout.
-  std::vector<std::unique_ptr<HealthChecker>> retired_checkers_;
+  HealthCheckSlot health_{context_.loop};
   RunnerState state_;
   RunnerState notified_;
 };

@@ -132,14 +132,7 @@ void ExecRunner::RunHelperCommand(const std::vector<std::string>& argv) {
                                 [](const ExitInfo&) {});
 }
 
-void ExecRunner::StopHealthCheck() {
-  ++checker_serial_;
-  if (checker_ != nullptr) {
-    checker_->RequestStop();
-    retired_checkers_.push_back(std::move(checker_));
-  }
-  std::erase_if(retired_checkers_, [](const auto& c) { return c->Finished(); });
-}
+void ExecRunner::StopHealthCheck() { health_.Stop(); }
 
 void ExecRunner::Restart() {
   state_.failed = false;
@@ -205,10 +198,7 @@ void ExecRunner::Adopt(const AdoptionRecord& record) {
 }
 
 void ExecRunner::Detach() {
-  ++checker_serial_;
-  if (checker_ != nullptr) checker_->RequestStop();
-  checker_.reset();  // joins
-  retired_checkers_.clear();
+  health_.Stop();
   if (watch_id_ != 0) context_.monitor->Unwatch(watch_id_);
   watch_id_ = 0;
   context_.loop->Cancel(op_timer_);

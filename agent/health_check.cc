@@ -225,4 +225,42 @@ void HealthChecker::Run(bool wait_for_pass) {
   }
 }
 
+HealthCheckSlot::~HealthCheckSlot() {
+  Stop();
+  retired_.clear();  // joins
+}
+
+void HealthCheckSlot::Start(std::unique_ptr<Probe> probe, HealthCheckSettings settings,
+                            bool wait_for_pass, std::function<void()> on_first_pass,
+                            std::function<void(const std::string& reason)> on_unhealthy) {
+  Stop();
+  const uint64_t serial = ++serial_;
+  std::weak_ptr<int> life = life_;
+  EventLoop* loop = loop_;
+  // Runs `task` on the loop if this slot still exists and `serial` is current.
+  auto on_loop = [this, loop, life, serial](std::function<void()> task) {
+    loop->Post([this, life, serial, task = std::move(task)] {
+      if (life.lock() && serial == serial_) task();
+    });
+  };
+  current_ = std::make_unique<HealthChecker>(
+      std::move(probe), settings,
+      HealthChecker::Callbacks{
+          .on_first_pass = [on_loop, on_first_pass] { on_loop(on_first_pass); },
+          .on_unhealthy =
+              [on_loop, on_unhealthy](const std::string& why) {
+                on_loop([on_unhealthy, why] { on_unhealthy(why); });
+              }});
+  current_->Start(wait_for_pass);
+}
+
+void HealthCheckSlot::Stop() {
+  ++serial_;
+  if (current_ != nullptr) {
+    current_->RequestStop();
+    retired_.push_back(std::move(current_));
+  }
+  std::erase_if(retired_, [](const auto& checker) { return checker->Finished(); });
+}
+
 }  // namespace vigil::agent

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "agent/event_loop.h"
 #include "api/types.h"
 
 namespace vigil::agent {
@@ -96,6 +97,35 @@ class HealthChecker {
   bool stopping_ = false;  // GUARDED_BY(mu_)
   std::atomic<bool> finished_{true};
   std::thread thread_;
+};
+
+// The health checker of one runner, started and stopped on the runner's
+// event-loop thread without ever blocking it: a stopped checker whose probe
+// is still in flight is retired and joined later (at the next Start/Stop, or
+// on destruction). Callbacks run on the loop, and never after Stop(), a newer
+// Start() or the slot's destruction.
+//
+// Thread safety: all methods on the loop thread only.
+class HealthCheckSlot {
+ public:
+  explicit HealthCheckSlot(EventLoop* loop) : loop_(loop) {}
+  ~HealthCheckSlot();  // Joins every checker (may wait up to a probe timeout).
+
+  // Stops any current checker and starts probing with `probe`.
+  // `wait_for_pass`: see HealthChecker::Start.
+  void Start(std::unique_ptr<Probe> probe, HealthCheckSettings settings, bool wait_for_pass,
+             std::function<void()> on_first_pass,
+             std::function<void(const std::string& reason)> on_unhealthy);
+  // Stops the current checker, if any; no callback of it runs afterwards.
+  void Stop();
+  bool active() const { return current_ != nullptr; }
+
+ private:
+  EventLoop* const loop_;
+  std::shared_ptr<int> life_ = std::make_shared<int>(0);
+  uint64_t serial_ = 0;  // callbacks of older checkers are ignored
+  std::unique_ptr<HealthChecker> current_;
+  std::vector<std::unique_ptr<HealthChecker>> retired_;
 };
 
 }  // namespace vigil::agent

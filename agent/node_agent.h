@@ -171,6 +171,9 @@ class NodeAgent {
   void Heartbeat();
   bool UnitMayRun(const std::string& unit) const;
   bool UnitInService(const std::string& unit) const;
+  // True when the unit has components and every one is SA-aware
+  // (pre-instantiable): its status says preInstantiable.
+  bool AllComponentsSaAware(const std::string& unit) const;
   api::ServiceUnitStatus BuildUnitStatus(const std::string& unit);
   std::vector<api::ReachedHaState> ReachedHaStates(const std::string& unit);
   api::PresenceState UnitPresence(const std::string& unit) const;

@@ -229,7 +229,18 @@ api::ServiceUnitStatus NodeAgent::BuildUnitStatus(const std::string& name) {
   status.restart_count = unit.restart_count;
   status.last_failure = unit.last_failure;
   status.in_service_since = unit.in_service_since;
+  status.pre_instantiable = AllComponentsSaAware(name);
   return status;
+}
+
+bool NodeAgent::AllComponentsSaAware(const std::string& unit) const {
+  bool any = false;
+  for (const auto& [component, entry] : components_by_name_) {
+    if (entry->unit != unit || entry->removing) continue;
+    if (entry->kind != "saAware") return false;
+    any = true;
+  }
+  return any;
 }
 
 }  // namespace vigil::agent

@@ -58,17 +58,6 @@ bool Off(const absl::Status& status) {
 
 }  // namespace
 
-std::string DomainNameOf(const api::VirtualMachineSpec& spec) {
-  if (!spec.domain_name.empty()) return spec.domain_name;
-  const std::string& xml = spec.domain_xml;
-  const size_t open = xml.find("<name>");
-  if (open == std::string::npos) return "";
-  const size_t begin = open + 6;
-  const size_t end = xml.find("</name>", begin);
-  if (end == std::string::npos) return "";
-  return std::string(absl::StripAsciiWhitespace(xml.substr(begin, end - begin)));
-}
-
 std::string DomainStateText(virt::DomainState state) {
   return absl::AsciiStrToLower(std::string(virt::DomainStateName(state)));
 }
@@ -138,6 +127,35 @@ DomainCheck CheckDomainBlocking(virt::Hypervisor& hypervisor, const std::string&
   out.id = hypervisor.GetDomainId(name).value_or(-1);
   out.qemu_pid = hypervisor.GetQemuPid(name).value_or(0);
   return out;
+}
+
+namespace {
+
+class GuestAgentProbe : public Probe {
+ public:
+  GuestAgentProbe(std::shared_ptr<virt::Hypervisor> hypervisor, std::string domain)
+      : hypervisor_(std::move(hypervisor)), domain_(std::move(domain)) {}
+  absl::Status Check(Millis timeout) override {
+    return hypervisor_->PingGuestAgent(domain_, timeout);
+  }
+
+ private:
+  const std::shared_ptr<virt::Hypervisor> hypervisor_;
+  const std::string domain_;
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> MakeGuestAgentProbe(std::shared_ptr<virt::Hypervisor> hypervisor,
+                                           std::string domain) {
+  return std::make_unique<GuestAgentProbe>(std::move(hypervisor), std::move(domain));
+}
+
+HealthCheckSettings GuestAgentPingSettings(std::chrono::milliseconds period) {
+  return {.period = period,
+          .timeout = period,
+          .failure_threshold = 3,
+          .startup_interval = std::min(period, std::chrono::milliseconds(100))};
 }
 
 }  // namespace vigil::agent

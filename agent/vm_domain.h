@@ -13,9 +13,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
+#include "agent/health_check.h"
 #include "api/types.h"
 #include "virt/hypervisor.h"
 
@@ -42,10 +44,6 @@ struct DomainCheck {
   pid_t qemu_pid = 0;
 };
 
-// The domain's name: spec.domain_name, or the <name> of spec.domain_xml
-// ("" if it has none).
-std::string DomainNameOf(const api::VirtualMachineSpec& spec);
-
 // "running", "paused", "shutoff", ... for status.domain.state.
 std::string DomainStateText(virt::DomainState state);
 
@@ -70,6 +68,17 @@ absl::Status DestroyDomainBlocking(virt::Hypervisor& hypervisor, const std::stri
 
 // The domain's state, id and qemu PID.
 DomainCheck CheckDomainBlocking(virt::Hypervisor& hypervisor, const std::string& name);
+
+// A health probe that pings the domain's QEMU guest agent (`guest-ping`
+// through libvirt): healthy when the agent answers within the timeout.
+std::unique_ptr<Probe> MakeGuestAgentProbe(std::shared_ptr<virt::Hypervisor> hypervisor,
+                                           std::string domain);
+
+// How the guest-agent pings of spec.guestAgentPing run: one ping per period,
+// each waiting up to a period (libvirt rounds up to whole seconds), failed
+// after three missed pings in a row; until the agent first answers (the
+// guest is booting) it is asked every 100 ms or period, whichever is shorter.
+HealthCheckSettings GuestAgentPingSettings(std::chrono::milliseconds period);
 
 }  // namespace vigil::agent
 

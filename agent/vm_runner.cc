@@ -104,13 +104,21 @@ void VmRunner::StartInstantiation(int attempt) {
   OnWorker<DomainStart>(
       [spec](virt::Hypervisor& hypervisor) { return StartDomainBlocking(hypervisor, spec); },
       [this, serial](const DomainStart& result) { OnStarted(serial, result); });
-  op_timer_ = context_.loop->PostAfter(
-      spec_.start_timeout, Guard([this] {
-        op_timer_ = 0;
-        AttemptFailed("StartTimeout",
-                      absl::StrCat("not running within ", spec_.start_timeout.count(), "ms"));
-      }));
+  op_timer_ = context_.loop->PostAfter(spec_.start_timeout, Guard([this] {
+                                         op_timer_ = 0;
+                                         OnStartTimeout();
+                                       }));
   Notify();
+}
+
+void VmRunner::OnStartTimeout() {
+  const std::string within = absl::StrCat(" within ", spec_.start_timeout.count(), "ms");
+  if (guest_agent_.active()) {
+    AttemptFailed("GuestAgentUnresponsive",
+                  "domain " + domain_ + " is running but its guest agent did not answer" + within);
+    return;
+  }
+  AttemptFailed("StartTimeout", "not running" + within);
 }
 
 void VmRunner::OnStarted(uint64_t serial, const DomainStart& result) {
@@ -136,10 +144,18 @@ void VmRunner::OnRunning(const DomainStart& result) {
                   absl::StrCat("qemu process ", result.qemu_pid, " is gone right after start"));
     return;
   }
+  if (spec_.guest_agent_ping.has_value()) {
+    SetCondition(false, "AwaitingGuestAgent",
+                 "domain " + domain_ + " is running; waiting for its guest agent to answer");
+    StartGuestAgentPings(/*wait_for_answer=*/true);
+    Notify();
+    return;
+  }
   OnReady();
 }
 
 void VmRunner::OnReady() {
+  if (op_ != Op::kInstantiate) return;  // a late first answer of a stopped attempt
   SetOp(Op::kNone);
   state_.presence = PresenceState::kInstantiated;
   restarting_ = false;
@@ -149,6 +165,7 @@ void VmRunner::OnReady() {
 }
 
 void VmRunner::AttemptFailed(const std::string& reason, const std::string& message) {
+  guest_agent_.Stop();
   SetCondition(
       false, reason,
       absl::StrCat(message, " (attempt ", attempt_, " of ", options_.instantiation.attempts, ")"));

@@ -12,6 +12,12 @@
 // A graceful stop asks the guest to shut down for spec.shutdownTimeout, then
 // destroys the domain; cleanup (failure, restart) destroys it at once.
 //
+// With spec.guestAgentPing, the domain counts as instantiated only once its
+// QEMU guest agent answers a ping (within spec.startTimeout, else the attempt
+// fails with GuestAgentUnresponsive), and three missed pings in a row while
+// it runs are a failure (source "guest-agent"); pings pause while the domain
+// is paused.
+//
 // Failure detection is layered:
 //   1. a pidfd on the local qemu process (ProcessMonitor): a killed qemu is
 //      seen within milliseconds, before libvirt notices;
@@ -117,6 +123,9 @@ class VmRunner : public ComponentRunner {
   void OnVerified(uint64_t instance, virt::LifecycleEventKind why, const DomainCheck& check);
   void OnPaused(const std::string& libvirt_reason);
   void OnResumed();
+  void StartGuestAgentPings(bool wait_for_answer);
+  void OnGuestAgentUnresponsive(const std::string& why);
+  void OnStartTimeout();
   void Fail(const std::string& reason, const std::string& message, const std::string& source);
 
   // Stopping (vm_runner_stop.cc).
@@ -171,6 +180,7 @@ class VmRunner : public ComponentRunner {
   ProcessMonitor::WatchId watch_id_ = 0;
   virt::Hypervisor::SubscriptionId subscription_ = 0;
   bool subscribed_ = false;
+  HealthCheckSlot guest_agent_{context_.loop};  // pings while spec.guestAgentPing
   RunnerState state_;
   RunnerState notified_;
 };

@@ -117,6 +117,7 @@ void VmRunner::FinishStopped() {
 }
 
 void VmRunner::ReleaseDomain() {
+  guest_agent_.Stop();
   if (watch_id_ != 0) context_.monitor->Unwatch(watch_id_);
   watch_id_ = 0;
   qemu_.reset();
@@ -182,6 +183,7 @@ void VmRunner::Detach() {
   op_timer_ = 0;
   context_.loop->Cancel(paused_timer_);
   paused_timer_ = 0;
+  guest_agent_.Stop();
   op_ = Op::kNone;
   qemu_.reset();
 }

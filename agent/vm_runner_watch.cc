@@ -145,6 +145,7 @@ void VmRunner::OnVerified(uint64_t instance, LifecycleEventKind why, const Domai
 void VmRunner::OnPaused(const std::string& libvirt_reason) {
   if (paused_) return;
   paused_ = true;
+  guest_agent_.Stop();  // a paused guest cannot answer; resumed on OnResumed
   SetCondition(false, "DomainPaused",
                absl::StrCat("domain ", domain_, " is paused",
                             libvirt_reason.empty() ? "" : " (" + libvirt_reason + ")"));
@@ -167,12 +168,28 @@ void VmRunner::OnResumed() {
   context_.loop->Cancel(paused_timer_);
   paused_timer_ = 0;
   SetCondition(true, "Running", "domain " + domain_ + " is running");
+  if (spec_.guest_agent_ping.has_value()) StartGuestAgentPings(/*wait_for_answer=*/false);
+}
+
+// `wait_for_answer`: the guest is booting; the first answer makes the
+// component instantiated (OnReady), and misses count only after it.
+void VmRunner::StartGuestAgentPings(bool wait_for_answer) {
+  guest_agent_.Start(MakeGuestAgentProbe(options_.hypervisor, domain_),
+                     GuestAgentPingSettings(*spec_.guest_agent_ping), wait_for_answer,
+                     Guard([this] { OnReady(); }),
+                     Guard([this](const std::string& why) { OnGuestAgentUnresponsive(why); }));
+}
+
+void VmRunner::OnGuestAgentUnresponsive(const std::string& why) {
+  if (op_ != Op::kNone || state_.presence != PresenceState::kInstantiated || paused_) return;
+  Fail("GuestAgentUnresponsive", "guest agent of domain " + domain_ + ": " + why, "guest-agent");
 }
 
 void VmRunner::Fail(const std::string& reason, const std::string& message,
                     const std::string& source) {
   state_.failed = true;
   paused_ = false;
+  guest_agent_.Stop();
   RecordFailure(reason, message, source);
   SetCondition(false, reason, message);
   StartCleanup([this] { FinishStopped(); });
@@ -198,6 +215,7 @@ void VmRunner::Adopt(const AdoptionRecord& record) {
     return;
   }
   SetCondition(true, "Adopted", "domain " + domain_ + " is running");
+  if (spec_.guest_agent_ping.has_value()) StartGuestAgentPings(/*wait_for_answer=*/false);
   Verify(LifecycleEventKind::kOther);  // its id, and whether it still runs
   Notify();
 }

@@ -100,6 +100,7 @@ std::vector<Column> NodeColumns() {
   return {Admin(),
           Computed("Ready", "Whether the node's agent is ready.",
                    [](const Json& obj) { return ConditionStatus(obj, "Ready"); }),
+          Text("Fencing", "Fencing of the latest outage.", {"status", "fencing", "phase"}, 1),
           Text("Hypervisor", "libvirt URI.", {"spec", "hypervisor"}, 1)};
 }
 

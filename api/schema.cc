@@ -93,6 +93,31 @@ Field LastFailure() {
                  P("time", DateTime("When it failed (RFC 3339)."))});
 }
 
+Field NodeFencing() {
+  return Object(
+      "How the node is fenced when it stops answering (its lease expires), "
+      "before the service instances its units held are recovered elsewhere. "
+      "Without command or hypervisor, only the agent's own self-fencing "
+      "protects against two actives (a dead agent's processes may still run).",
+      {P("command", Array("Fence command run by vigild (e.g. an IPMI power-off); "
+                          "exit status 0 confirms the node is off. Gets "
+                          "VIGIL_NODE and VIGIL_OUTAGE in its environment.",
+                          String("One argument."))),
+       P("hypervisor", String("libvirt URI through which the domains of the "
+                              "node's virtualMachine components are destroyed; "
+                              "confirms the fence when every component of the "
+                              "node is a virtual machine.")),
+       P("timeout", Duration("Time limit of one fencing attempt, and how long "
+                             "ProceedAfterTimeout waits for a confirmation.")
+                        .Default("10s")),
+       P("policy", String("What recovery does while no fence is confirmed: "
+                          "ProceedAfterTimeout (recover once timeout has passed, "
+                          "saying so in status.fencing) or WaitForConfirmation "
+                          "(keep retrying; recover only once fenced).")
+                       .Enum({"ProceedAfterTimeout", "WaitForConfirmation"})
+                       .Default("ProceedAfterTimeout"))});
+}
+
 FieldSchema NodeSpec() {
   return Object(
       "Desired state of a node.",
@@ -115,7 +140,8 @@ FieldSchema NodeSpec() {
              .Default("10m")),
        P("autoRepair", Boolean("Repair (restart) the node's failed units "
                                "automatically.")
-                           .Default(true))});
+                           .Default(true)),
+       P("fencing", NodeFencing())});
 }
 
 FieldSchema NodeStatus() {
@@ -129,7 +155,22 @@ FieldSchema NodeStatus() {
                          {P("version", String("Version of the node agent.")),
                           P("lastHeartbeat",
                             DateTime("When the agent last renewed its lease "
-                                     "(RFC 3339)."))}))});
+                                     "(RFC 3339)."))})),
+       P("fencing",
+         Object("The fencing of the node's latest outage.",
+                {P("phase", String("Fencing (in progress or retrying), Fenced "
+                                   "(confirmed), ProceededUnfenced (timeout "
+                                   "passed, recovered without confirmation) or "
+                                   "NotConfigured.")
+                                .Enum({"Fencing", "Fenced", "ProceededUnfenced",
+                                       "NotConfigured"})),
+                 P("outage", DateTime("The lastTransitionTime of the Ready=False "
+                                      "condition this fencing is for.")),
+                 P("method", String("The method that confirmed the fence: "
+                                    "command or hypervisor.")),
+                 P("message", String("What happened, with the last error.")),
+                 P("time", DateTime("When the phase last changed.")),
+                 P("attempts", Integer("Fencing attempts so far.").Min(0))}))});
 }
 
 Field AutoAdjust() {
@@ -268,7 +309,10 @@ FieldSchema ServiceUnitStatus() {
        P("inServiceSince",
          DateTime("When readinessState last became InService (RFC 3339, "
                   "milliseconds); auto-adjust probation starts here.")),
-       P("haStates", ReachedHaStates())});
+       P("haStates", ReachedHaStates()),
+       P("preInstantiable",
+         Boolean("All its components are SA-aware: its standbys already run "
+                 "and are promoted without waiting for a node's fencing."))});
 }
 
 Field ComponentServiceInstances() {

@@ -1,7 +1,9 @@
 // Enum spellings and status writers of api/types.h.
+#include "api/types.h"
+
 #include <array>
 
-#include "api/types.h"
+#include "absl/strings/ascii.h"
 
 namespace vigil::api {
 namespace {
@@ -47,6 +49,7 @@ constexpr Names<4> kOperationActions = {"SwapServiceInstance", "RestartUnit",
                                         "RestartComponent", "Repaired"};
 constexpr Names<4> kOperationPhases = {"Pending", "Running", "Succeeded",
                                        "Failed"};
+constexpr Names<2> kFencePolicies = {"ProceedAfterTimeout", "WaitForConfirmation"};
 
 }  // namespace
 
@@ -62,6 +65,7 @@ std::string_view ToString(ConditionStatus v) { return NameOf(kConditionStatuses,
 std::string_view ToString(HealthCheckInvoker v) { return NameOf(kInvokers, v); }
 std::string_view ToString(OperationAction v) { return NameOf(kOperationActions, v); }
 std::string_view ToString(OperationPhase v) { return NameOf(kOperationPhases, v); }
+std::string_view ToString(FencePolicy v) { return NameOf(kFencePolicies, v); }
 
 bool Parse(std::string_view t, AdminState* out) { return ParseName(kAdminStates, t, out); }
 bool Parse(std::string_view t, HaState* out) { return ParseName(kHaStates, t, out); }
@@ -92,6 +96,18 @@ bool Parse(std::string_view t, OperationAction* out) {
 }
 bool Parse(std::string_view t, OperationPhase* out) {
   return ParseName(kOperationPhases, t, out);
+}
+bool Parse(std::string_view t, FencePolicy* out) { return ParseName(kFencePolicies, t, out); }
+
+std::string DomainNameOf(const VirtualMachineSpec& spec) {
+  if (!spec.domain_name.empty()) return spec.domain_name;
+  const std::string& xml = spec.domain_xml;
+  const size_t open = xml.find("<name>");
+  if (open == std::string::npos) return "";
+  const size_t begin = open + 6;
+  const size_t end = xml.find("</name>", begin);
+  if (end == std::string::npos) return "";
+  return std::string(absl::StripAsciiWhitespace(xml.substr(begin, end - begin)));
 }
 
 namespace {
@@ -146,6 +162,15 @@ Json ToJson(const NodeStatus& status) {
   PutString(agent, "version", status.agent_version);
   PutString(agent, "lastHeartbeat", status.agent_last_heartbeat);
   if (!agent.empty()) out["agent"] = std::move(agent);
+  const FenceStatus& f = status.fencing;
+  Json fencing = Json::object();
+  PutString(fencing, "phase", f.phase);
+  PutString(fencing, "outage", f.outage);
+  PutString(fencing, "method", f.method);
+  PutString(fencing, "message", f.message);
+  PutString(fencing, "time", f.time);
+  if (f.attempts > 0) fencing["attempts"] = f.attempts;
+  if (!fencing.empty()) out["fencing"] = std::move(fencing);
   return out;
 }
 
@@ -172,6 +197,7 @@ Json ToJson(const ServiceUnitStatus& status) {
   out["restartCount"] = status.restart_count;
   PutFailure(out, status.last_failure);
   PutString(out, "inServiceSince", status.in_service_since);
+  if (status.pre_instantiable) out["preInstantiable"] = true;
   if (!status.ha_states.empty()) {
     Json reached = Json::array();
     for (const ReachedHaState& entry : status.ha_states) {

@@ -46,6 +46,8 @@ enum class OperationAction {
   kSwapServiceInstance, kRestartUnit, kRestartComponent, kRepaired
 };
 enum class OperationPhase { kPending, kRunning, kSucceeded, kFailed };
+// What recovery does when a node's fencing is not confirmed.
+enum class FencePolicy { kProceedAfterTimeout, kWaitForConfirmation };
 
 std::string_view ToString(AdminState value);
 std::string_view ToString(HaState value);
@@ -59,6 +61,7 @@ std::string_view ToString(ConditionStatus value);
 std::string_view ToString(HealthCheckInvoker value);
 std::string_view ToString(OperationAction value);
 std::string_view ToString(OperationPhase value);
+std::string_view ToString(FencePolicy value);
 
 bool Parse(std::string_view text, AdminState* out);
 bool Parse(std::string_view text, HaState* out);
@@ -72,6 +75,7 @@ bool Parse(std::string_view text, ConditionStatus* out);
 bool Parse(std::string_view text, HealthCheckInvoker* out);
 bool Parse(std::string_view text, OperationAction* out);
 bool Parse(std::string_view text, OperationPhase* out);
+bool Parse(std::string_view text, FencePolicy* out);
 
 struct ObjectMeta {
   std::string name;
@@ -103,6 +107,16 @@ struct Failure {
 };
 
 // ---- Node ----
+// How a node that stopped answering is fenced before its units' service
+// instances are recovered elsewhere (controllers/node_fencer.h).
+struct NodeFencing {
+  std::vector<std::string> command{};  // run by vigild; exit 0: the node is off
+  std::string hypervisor{};            // libvirt URI: destroy the node's VM domains there
+  Millis timeout{0};
+  FencePolicy policy = FencePolicy::kProceedAfterTimeout;
+  // Whether any fencing method is declared (else: agent self-fencing only).
+  bool Configured() const { return !command.empty() || !hypervisor.empty(); }
+};
 struct NodeSpec {
   AdminState admin_state = AdminState::kUnlocked;
   std::string hypervisor;
@@ -110,6 +124,18 @@ struct NodeSpec {
   int64_t unit_failover_max = 0;
   Millis unit_failover_probation{0};
   bool auto_repair = true;
+  NodeFencing fencing;
+};
+// The fencing of the node's latest outage (status.fencing), written by the
+// node fencer. `outage` is the lastTransitionTime of the Ready=False
+// condition it is for, so a verdict never outlives its outage.
+struct FenceStatus {
+  std::string phase{};   // Fencing, Fenced, ProceededUnfenced, NotConfigured
+  std::string outage{};  // RFC 3339
+  std::string method{};  // command, hypervisor ("" until fenced)
+  std::string message{};
+  std::string time{};  // of the last change, RFC 3339
+  int64_t attempts = 0;
 };
 struct NodeStatus {
   int64_t observed_generation = 0;
@@ -118,6 +144,7 @@ struct NodeStatus {
   std::string readiness;
   std::string agent_version;
   std::string agent_last_heartbeat;
+  FenceStatus fencing;
 };
 struct Node {
   ObjectMeta metadata;
@@ -193,6 +220,10 @@ struct ServiceUnitStatus {
   Failure last_failure;  // empty reason: none
   std::string in_service_since;  // RFC 3339 (ms); empty: never reported
   std::vector<ReachedHaState> ha_states;
+  // All its components are SA-aware (pre-instantiable): its standbys run
+  // already and only need promotion, so its node's fencing does not hold
+  // its service instances back.
+  bool pre_instantiable = false;
 };
 struct ServiceUnit {
   ObjectMeta metadata;
@@ -249,6 +280,10 @@ struct VirtualMachineSpec {
   std::optional<Millis> guest_agent_ping;
   Millis start_timeout{0};
 };
+// The domain's name: spec.domain_name, or the <name> of spec.domain_xml
+// ("" if it has none).
+std::string DomainNameOf(const VirtualMachineSpec& spec);
+
 struct ComponentSpec {
   std::string service_unit;
   std::vector<std::string> cs_types;

@@ -208,6 +208,11 @@ void ReadNode(Reader& spec, Reader& status, Node& node) {
   node.spec.unit_failover_max = spec.Int("unitFailoverMax");
   node.spec.unit_failover_probation = spec.Duration("unitFailoverProbation");
   node.spec.auto_repair = spec.Bool("autoRepair", true);
+  Reader fencing = spec.Child("fencing");
+  node.spec.fencing.command = fencing.Strings("command");
+  node.spec.fencing.hypervisor = fencing.Str("hypervisor");
+  node.spec.fencing.timeout = fencing.Duration("timeout");
+  node.spec.fencing.policy = fencing.Enum("policy", FencePolicy::kProceedAfterTimeout);
   node.status.observed_generation = status.Int("observedGeneration");
   node.status.conditions = ReadConditions(status);
   node.status.oper_state = status.Enum("operState", OperState::kEnabled);
@@ -215,6 +220,13 @@ void ReadNode(Reader& spec, Reader& status, Node& node) {
   Reader agent = status.Child("agent");
   node.status.agent_version = agent.Str("version");
   node.status.agent_last_heartbeat = agent.Str("lastHeartbeat");
+  Reader fence = status.Child("fencing");
+  node.status.fencing = {.phase = fence.Str("phase"),
+                         .outage = fence.Str("outage"),
+                         .method = fence.Str("method"),
+                         .message = fence.Str("message"),
+                         .time = fence.Str("time"),
+                         .attempts = fence.Int("attempts")};
 }
 
 void ReadServiceGroupSpec(Reader& r, ServiceGroupSpec& spec) {
@@ -268,6 +280,7 @@ void ReadServiceUnit(Reader& spec, Reader& status, ServiceUnit& unit) {
   s.restart_count = status.Int("restartCount");
   s.last_failure = ReadFailure(status.Child("lastFailure"));
   s.in_service_since = status.Str("inServiceSince");
+  s.pre_instantiable = status.Bool("preInstantiable", false);
   for (Reader& reached : status.Items("haStates")) {
     s.ha_states.push_back({reached.Str("serviceInstance"),
                            reached.Enum("haState", HaState::kNone)});

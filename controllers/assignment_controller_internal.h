@@ -29,7 +29,8 @@ std::string SpecString(const api::Json& obj, const char* field);
 std::vector<std::string> SponsorNames(const api::Json& obj);
 
 // Whether a Node update changes what the controller sees: its spec, its
-// deletion, or its Ready condition (heartbeats alone do not).
+// deletion, its Ready condition, or its fencing verdict (heartbeats alone
+// do not).
 bool NodeMatters(const api::Json& old_obj, const api::Json& new_obj);
 
 // CPU time (user + system) of the calling thread so far.

@@ -52,10 +52,16 @@ std::string ReadyStatus(const api::Json& node) {
 }  // namespace
 
 bool NodeMatters(const api::Json& old_obj, const api::Json& new_obj) {
+  auto fencing = [](const api::Json& node) {
+    const api::Json f =
+        node.value("status", api::Json::object()).value("fencing", api::Json::object());
+    return f.value("phase", "") + "/" + f.value("outage", "");
+  };
   return old_obj.value("spec", api::Json()) != new_obj.value("spec", api::Json()) ||
          old_obj["metadata"].value("deletionTimestamp", "") !=
              new_obj["metadata"].value("deletionTimestamp", "") ||
-         ReadyStatus(old_obj) != ReadyStatus(new_obj);
+         ReadyStatus(old_obj) != ReadyStatus(new_obj) ||
+         fencing(old_obj) != fencing(new_obj);
 }
 
 absl::Duration ThreadCpu() {

@@ -15,6 +15,7 @@ void ChoosePresence(const internal::GroupContext& ctx, Decision& decision) {
   for (int u : ctx.unit_order()) {
     const internal::UnitInfo& info = ctx.unit(u);
     Readiness readiness = ctx.unit_spec(u).readiness;
+    if (readiness == Readiness::kAwaitingFence) continue;  // its node is unreachable
     bool stopped = readiness == Readiness::kOutOfService;
     if (info.locked_instantiation || !info.wanted_in_service) {
       if (!stopped && readiness != Readiness::kFailed && !info.holds_work) {

@@ -119,6 +119,10 @@ void GroupContext::ClassifyUnit(int u) {
       info.condition = UnitCondition::kGone;
       info.why = absl::StrCat("unit ", spec.name, " failed");
       return;
+    case Readiness::kAwaitingFence:
+      info.condition = UnitCondition::kHeld;
+      info.why = absl::StrCat("unit ", spec.name, " awaits the fencing of node ", spec.node);
+      return;
     case Readiness::kOutOfService:
     case Readiness::kInstantiating:
       info.condition = UnitCondition::kGone;

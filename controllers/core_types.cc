@@ -63,6 +63,8 @@ const char* ToString(Readiness readiness) {
       return "OutOfService";
     case Readiness::kFailed:
       return "Failed";
+    case Readiness::kAwaitingFence:
+      return "AwaitingFence";
   }
   return "?";
 }

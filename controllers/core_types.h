@@ -43,6 +43,9 @@ enum class Readiness {
   kInstantiating,  // being started (e.g. auto-repair): no assignments yet
   kOutOfService,   // not running, or not reachable: assignments are lost
   kFailed,         // failed and being cleaned up: assignments are lost
+  kAwaitingFence,  // on a node that stopped answering and is not fenced yet:
+                   // keeps its assignments (nothing may start elsewhere that
+                   // it may still be running), takes no new ones
 };
 
 struct AutoAdjustPolicy {

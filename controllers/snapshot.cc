@@ -143,6 +143,23 @@ bool NodeReady(const api::Node& node) {
   return false;
 }
 
+std::string NodeOutage(const api::Node& node) {
+  for (const api::Condition& condition : node.status.conditions) {
+    if (condition.type == "Ready" && condition.status != api::ConditionStatus::kTrue) {
+      return condition.last_transition_time;
+    }
+  }
+  return "";
+}
+
+bool NodeAwaitsFence(const api::Node& node) {
+  const std::string outage = NodeOutage(node);
+  if (outage.empty() || !node.spec.fencing.Configured()) return false;  // Ready, or never was
+  const api::FenceStatus& fencing = node.status.fencing;
+  const bool verdict = fencing.phase == "Fenced" || fencing.phase == "ProceededUnfenced";
+  return !(verdict && fencing.outage == outage);
+}
+
 std::optional<absl::Time> HostUpSince(const api::Node& node,
                                       const std::map<std::string, api::ServiceInstance>& hosts) {
   if (node.spec.hosted_by.empty()) return absl::InfinitePast();
@@ -157,6 +174,9 @@ core::Readiness UnitReadiness(const api::ServiceUnit& unit, const api::Node* nod
                               bool host_running) {
   // A unit that never reported reads as the zero status: OutOfService.
   const api::ServiceUnitStatus& s = unit.status;
+  if (node != nullptr && !s.pre_instantiable && NodeAwaitsFence(*node)) {
+    return core::Readiness::kAwaitingFence;
+  }
   if (node == nullptr || !NodeReady(*node) || !host_running) {
     return core::Readiness::kOutOfService;
   }

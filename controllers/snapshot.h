@@ -104,6 +104,17 @@ absl::Time ParseRfc3339(const std::string& rfc3339);
 // True if the Node's Ready condition is True.
 bool NodeReady(const api::Node& node);
 
+// The lastTransitionTime of the Node's Ready condition when it is not True
+// (the outage fencing is about), "" when Ready or never reported.
+// REQUIRES (for fencing to work): whoever marks a node not Ready sets it.
+std::string NodeOutage(const api::Node& node);
+
+// True while the Node is not Ready, declares fencing (spec.fencing), and
+// status.fencing holds no verdict for this outage that lets recovery go on
+// (Fenced, or ProceededUnfenced after the timeout): what its units ran may
+// still run, so it must not be started elsewhere yet.
+bool NodeAwaitsFence(const api::Node& node);
+
 // Since when a nested Node is up as far as its host goes: InfinitePast() for
 // a Node not hosted by a VM (no spec.hostedBy); for a hosted one, since when
 // the hosting SI (found in `hosts`) holds a confirmed Active assignment, i.e.
@@ -113,7 +124,9 @@ std::optional<absl::Time> HostUpSince(const api::Node& node,
 
 // The core's readiness of `unit`, whose node is `node` (null: no such Node).
 // A Node that is not Ready, or whose hosting VM lost its active assignment
-// (`host_running` false), takes its units out of service at once.
+// (`host_running` false), takes its units out of service at once — unless
+// the node awaits its fencing (NodeAwaitsFence) and the unit is not
+// pre-instantiable: then it is AwaitingFence and keeps its assignments.
 core::Readiness UnitReadiness(const api::ServiceUnit& unit, const api::Node* node,
                               bool host_running = true);
 

@@ -128,6 +128,14 @@ class Hypervisor {
   // is not running; NotFound if the hypervisor does not expose one.
   virtual absl::StatusOr<pid_t> GetQemuPid(std::string_view name) = 0;
 
+  // Asks the domain's QEMU guest agent for a `guest-ping` and waits for the
+  // answer up to `timeout` (libvirt counts whole seconds: at least 1 s).
+  // OK when the agent answered. DeadlineExceeded when it did not answer in
+  // time; FailedPrecondition/InvalidArgument when the domain is not running
+  // or has no guest agent channel; Unavailable without a connection.
+  virtual absl::Status PingGuestAgent(std::string_view name,
+                                      std::chrono::milliseconds timeout) = 0;
+
   // Calls `callback` for every lifecycle event of every domain, and for
   // connection loss and restoration, on the event-loop thread, until
   // Unsubscribe. Callbacks must return quickly; they may call this

@@ -5,8 +5,11 @@
 // thread with an opaque pointer. That pointer is a heap-allocated
 // shared_ptr<Shared> freed by libvirt itself once the callback is removed, so
 // a callback in flight never touches a destroyed LibvirtHypervisor.
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+
+#include <stdlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -242,6 +245,7 @@ class LibvirtHypervisorImpl : public LibvirtHypervisor {
   }
 
   absl::StatusOr<pid_t> GetQemuPid(std::string_view name) override;
+  absl::Status PingGuestAgent(std::string_view name, std::chrono::milliseconds timeout) override;
 
   SubscriptionId Subscribe(LifecycleCallback callback) override {
     std::lock_guard<std::mutex> lock(shared_->dispatch_mu);
@@ -420,6 +424,19 @@ absl::StatusOr<pid_t> LibvirtHypervisorImpl::GetQemuPid(std::string_view name) {
         absl::StrCat("bad qemu pid \"", text, "\" in ", path));
   }
   return static_cast<pid_t>(pid);
+}
+
+absl::Status LibvirtHypervisorImpl::PingGuestAgent(std::string_view name,
+                                                   std::chrono::milliseconds timeout) {
+  absl::StatusOr<DomainRef> domain = Lookup(name);
+  if (!domain.ok()) return domain.status();
+  const int seconds = static_cast<int>(std::max<int64_t>(1, (timeout.count() + 999) / 1000));
+  char* reply = virDomainQemuAgentCommand(domain->get(), R"({"execute":"guest-ping"})", seconds, 0);
+  if (reply == nullptr) {
+    return StatusFromLibvirt(absl::StrCat("guest agent of domain ", std::string(name)));
+  }
+  free(reply);  // NOLINT: libvirt allocates the reply with malloc
+  return absl::OkStatus();
 }
 
 }  // namespace

@@ -37,6 +37,8 @@
 #include "client/http_client.h"
 #include "cmd/vigild/security.h"
 #include "controllers/assignment_controller.h"
+#include "cmd/vigild/fence_local.h"
+#include "controllers/node_fencer.h"
 #include "controllers/node_lease_controller.h"
 #include "server/api_server.h"
 #include "server/kubeconfig.h"
@@ -305,6 +307,9 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
   vigil::controllers::NodeLeaseControllerOptions lease_options;
   lease_options.log = [](const std::string& line) { Log("node lease controller: " + line); };
   vigil::controllers::NodeLeaseController leases(&registry, lease_options);
+  vigil::controllers::NodeFencerOptions fencer_options;
+  fencer_options.log = [](const std::string& line) { Log("node fencer: " + line); };
+  vigil::controllers::NodeFencer fencer(&registry, fencer_options);
   // The embedded node agent serves this host's node; its components keep
   // running when vigild stops, and the next vigild adopts them.
   absl::StatusOr<vigil::agent::NodeAgentOptions> agent_options =
@@ -319,7 +324,8 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
       {"assignment controller", [&] { return assignments.Start(); },
        [&] { assignments.Stop(); }},
       {"node agent", [&] { return agent.Start(); }, [&] { agent.Stop(); }},
-      {"node lease controller", [&] { return leases.Start(); }, [&] { leases.Stop(); }}};
+      {"node lease controller", [&] { return leases.Start(); }, [&] { leases.Stop(); }},
+      {"node fencer", [&] { return fencer.Start(); }, [&] { fencer.Stop(); }}};
   size_t started = 0;
   if (status.ok()) status = StartComponents(components, &started);
   if (!status.ok()) {
@@ -464,7 +470,25 @@ int main(int argc, char** argv) {
   create_node->add_option("NODE", token_node, "The node's name")->required();
   token->fallthrough();
   create_node->fallthrough();
+  std::string fence_dir;
+  std::string fence_node;
+  std::string fence_timeout = "5s";
+  CLI::App* fence_local = app.add_subcommand(
+      "fence-local", "Fence a node agent of this machine: SIGKILL every process it recorded "
+                     "as started (for clusters on one machine: spec.fencing.command)");
+  fence_local->add_option("--data-dir", fence_dir, "The agent's data dir")->required();
+  fence_local->add_option("--node", fence_node, "The agent's node name")->required();
+  fence_local->add_option("--timeout", fence_timeout, "How long to wait for them to end")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (fence_local->parsed()) {
+    absl::StatusOr<vigil::api::Millis> timeout = vigil::api::ParseDuration(fence_timeout);
+    if (!timeout.ok()) {
+      Log("--timeout: " + std::string(timeout.status().message()));
+      return 2;
+    }
+    return vigil::vigild::FenceLocalNode(fence_dir, fence_node, *timeout);
+  }
   if (flags.node.empty()) flags.node = DefaultNodeName();
   if (agent->parsed()) {
     if (agent_flags.node.empty()) agent_flags.node = DefaultNodeName();

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "tests/agent/runner_harness.h"
 
@@ -67,6 +68,14 @@ class GatedHypervisor : public virt::Hypervisor {
   absl::StatusOr<pid_t> GetQemuPid(std::string_view name) override {
     return inner_->GetQemuPid(name);
   }
+  // The guest agent's answer set by SetGuestAgent, else the real driver's.
+  absl::Status PingGuestAgent(std::string_view name, milliseconds timeout) override {
+    {
+      std::lock_guard lock(mu_);
+      if (guest_agent_.has_value()) return *guest_agent_;
+    }
+    return inner_->PingGuestAgent(name, timeout);
+  }
   SubscriptionId Subscribe(virt::LifecycleCallback callback) override {
     {
       std::lock_guard lock(mu_);
@@ -79,6 +88,13 @@ class GatedHypervisor : public virt::Hypervisor {
   }
   void Unsubscribe(SubscriptionId id) override { inner_->Unsubscribe(id); }
   bool IsAlive() override { return inner_->IsAlive(); }
+
+  // Every guest-agent ping answers `answer` from now on (the test driver has
+  // no guest agent).
+  void SetGuestAgent(absl::Status answer) {
+    std::lock_guard lock(mu_);
+    guest_agent_ = std::move(answer);
+  }
 
   // Holds events back and tells subscribers the connection is lost (false),
   // or lets them through again and tells them it is restored (true).
@@ -96,6 +112,7 @@ class GatedHypervisor : public virt::Hypervisor {
   std::mutex mu_;
   bool held_ = false;
   std::vector<virt::LifecycleCallback> callbacks_;  // GUARDED_BY(mu_)
+  std::optional<absl::Status> guest_agent_;         // GUARDED_BY(mu_)
 };
 
 class VmRunnerTest : public testing::RunnerHarness {
@@ -473,6 +490,92 @@ TEST_F(VmRunnerTest, LostConnectionIsNoFailureButADeathMeanwhileIs) {
   gated->SetConnected(true);
   ASSERT_TRUE(WaitFailures(1));
   EXPECT_TRUE(StartsWith(LastFailure(), "DomainStopped")) << LastFailure();
+}
+
+// spec.guestAgentPing: the domain counts as instantiated once its guest
+// agent answers, and missed pings while it runs are a failure.
+TEST_F(VmRunnerTest, GuestAgentAnswerMakesItReadyAndSilenceIsAFailure) {
+  const std::string name = UniqueName("agent");
+  auto gated = std::make_shared<GatedHypervisor>(hypervisor_);
+  gated->SetGuestAgent(absl::DeadlineExceededError("guest agent is not responding"));
+  VmRunnerOptions options = Options();
+  options.hypervisor = gated;
+  api::VirtualMachineSpec spec = XmlSpec(name);
+  spec.guest_agent_ping = Millis(50);
+  AddRunner(spec, options);
+  Activate();
+  ASSERT_TRUE(WaitState([](const RunnerState& s) { return s.reason == "AwaitingGuestAgent"; }))
+      << Last().reason;
+  EXPECT_EQ(DomainState(name), virt::DomainState::kRunning);
+  EXPECT_FALSE(WaitState([](const RunnerState& s) { return s.ready; }, milliseconds(300)));
+  EXPECT_EQ(Last().presence, PresenceState::kInstantiating);
+  EXPECT_FALSE(ReachedOnLoop("si", HaState::kActive));
+
+  gated->SetGuestAgent(absl::OkStatus());  // the guest has booted
+  ASSERT_TRUE(WaitRunning()) << Last().reason;
+  EXPECT_TRUE(ReachedOnLoop("si", HaState::kActive));
+  EXPECT_FALSE(WaitFailures(1, milliseconds(300)));  // answering: healthy
+
+  gated->SetGuestAgent(absl::DeadlineExceededError("guest agent is not responding"));
+  const Steady::time_point silenced = Steady::now();
+  ASSERT_TRUE(WaitFailures(1));
+  const double ms = std::chrono::duration<double, std::milli>(failure_times_[0] - silenced).count();
+  EXPECT_TRUE(StartsWith(LastFailure(), "GuestAgentUnresponsive")) << LastFailure();
+  EXPECT_NE(LastFailure().find("not responding"), std::string::npos) << LastFailure();
+  EXPECT_GE(ms, 80);  // three missed pings, 50 ms apart
+  EXPECT_LT(ms, 2000);
+  ASSERT_TRUE(WaitState([](const RunnerState& s) { return s.failed && s.domain.id == -1; }));
+  EXPECT_EQ(Last().last_failure.source, "guest-agent");
+  EXPECT_EQ(DomainState(name), virt::DomainState::kShutOff);
+}
+
+// A guest agent that never answers (here: the test driver has none, and
+// says so) fails the start after startTimeout, with the reason.
+TEST_F(VmRunnerTest, GuestAgentThatNeverAnswersFailsTheStart) {
+  const std::string name = UniqueName("noagent");
+  api::VirtualMachineSpec spec = XmlSpec(name);
+  spec.guest_agent_ping = Millis(50);
+  spec.start_timeout = Millis(300);
+  AddRunner(spec, Options());
+  Activate();
+  ASSERT_TRUE(WaitFailures(1));
+  EXPECT_TRUE(StartsWith(LastFailure(), "InstantiationFailed: GuestAgentUnresponsive"))
+      << LastFailure();
+  EXPECT_NE(LastFailure().find("did not answer within 300ms"), std::string::npos)
+      << LastFailure();
+  ASSERT_TRUE(WaitState([](const RunnerState& s) { return s.domain.id == -1; }));
+  EXPECT_EQ(DomainState(name), virt::DomainState::kShutOff);
+}
+
+// Pings stop while the domain is paused (no failure before paused_grace)
+// and resume with it.
+TEST_F(VmRunnerTest, PausedGuestIsNotPinged) {
+  const std::string name = UniqueName("agentpause");
+  auto gated = std::make_shared<GatedHypervisor>(hypervisor_);
+  gated->SetGuestAgent(absl::OkStatus());
+  VmRunnerOptions options = Options();
+  options.hypervisor = gated;
+  api::VirtualMachineSpec spec = XmlSpec(name);
+  spec.guest_agent_ping = Millis(20);
+  AddRunner(spec, options);
+  Activate();
+  ASSERT_TRUE(WaitRunning());
+  virConnectPtr outside = virConnectOpen("test:///default");
+  ASSERT_NE(outside, nullptr);
+  virDomainPtr domain = virDomainLookupByName(outside, name.c_str());
+  ASSERT_NE(domain, nullptr);
+  ASSERT_EQ(virDomainSuspend(domain), 0);
+  ASSERT_TRUE(WaitState([](const RunnerState& s) { return s.reason == "DomainPaused"; }));
+  gated->SetGuestAgent(absl::DeadlineExceededError("frozen"));  // as a paused guest
+  EXPECT_FALSE(WaitFailures(1, milliseconds(300)));
+  gated->SetGuestAgent(absl::OkStatus());
+  ASSERT_EQ(virDomainResume(domain), 0);
+  EXPECT_TRUE(WaitState([](const RunnerState& s) { return s.ready && s.reason == "Running"; }));
+  gated->SetGuestAgent(absl::DeadlineExceededError("hung after resume"));
+  ASSERT_TRUE(WaitFailures(1));
+  EXPECT_NE(LastFailure().find("hung after resume"), std::string::npos) << LastFailure();
+  virDomainFree(domain);
+  virConnectClose(outside);
 }
 
 }  // namespace

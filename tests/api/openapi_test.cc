@@ -55,10 +55,14 @@ TEST(Schema, CoversTheResourceModelExactly) {
   EXPECT_EQ(Paths(SpecSchema("Node")),
             (std::set<std::string>{"adminState", "hypervisor", "hostedBy",
                                    "unitFailoverMax", "unitFailoverProbation",
-                                   "autoRepair"}));
+                                   "autoRepair", "fencing", "fencing.command",
+                                   "fencing.hypervisor", "fencing.timeout",
+                                   "fencing.policy"}));
   EXPECT_EQ(Paths(StatusSchema("Node")),
             StatusPaths({"operState", "readiness", "agent", "agent.version",
-                         "agent.lastHeartbeat"}));
+                         "agent.lastHeartbeat", "fencing", "fencing.phase", "fencing.outage",
+                         "fencing.method", "fencing.message", "fencing.time",
+                         "fencing.attempts"}));
   EXPECT_EQ(Paths(SpecSchema("ServiceGroup")),
             (std::set<std::string>{
                 "redundancyModel", "adminState", "preferredActiveUnits",
@@ -80,7 +84,7 @@ TEST(Schema, CoversTheResourceModelExactly) {
                          "activeAssignments", "standbyAssignments", "restartCount",
                          "lastFailure", "lastFailure.reason", "lastFailure.time",
                          "inServiceSince", "haStates", "haStates[].serviceInstance",
-                         "haStates[].haState"}));
+                         "haStates[].haState", "preInstantiable"}));
   EXPECT_EQ(Paths(SpecSchema("ServiceInstance")),
             (std::set<std::string>{
                 "serviceGroup", "rank", "adminState", "preferredActiveAssignments",

@@ -30,7 +30,7 @@ std::vector<std::string> ColumnNames(std::string_view kind) {
 TEST(PrinterColumns, PerKindAsTheResourceModelLists) {
   using ::testing::ElementsAre;
   EXPECT_THAT(ColumnNames("Node"),
-              ElementsAre("Name", "Admin", "Ready", "Hypervisor(wide)", "Age"));
+              ElementsAre("Name", "Admin", "Ready", "Fencing(wide)", "Hypervisor(wide)", "Age"));
   EXPECT_THAT(ColumnNames("ServiceGroup"),
               ElementsAre("Name", "Model", "Admin", "Active", "Standby", "Assigned",
                           "Age"));
@@ -78,10 +78,11 @@ TEST(PrinterCells, NodeComponentAndInstance) {
   Json node = ParseOne(R"yaml(kind: Node
 metadata: {name: hv1, creationTimestamp: "2026-11-25T11:59:15Z"}
 spec: {adminState: Unlocked, hypervisor: "qemu:///system"}
-status: {conditions: [{type: Other, status: "False"}, {type: Ready, status: "True"}]}
+status: {conditions: [{type: Other, status: "False"}, {type: Ready, status: "True"}],
+         fencing: {phase: Fenced}}
 )yaml");
   EXPECT_EQ(PrinterCells(node, now),
-            Json::parse(R"(["hv1", "Unlocked", "True", "qemu:///system", "45s"])"));
+            Json::parse(R"(["hv1", "Unlocked", "True", "Fenced", "qemu:///system", "45s"])"));
   Json comp = ParseOne(testing::kComponentYaml);
   comp["status"] = {{"presenceState", "Instantiated"}, {"haState", "Active"},
                     {"pid", 4242}, {"restartCount", 2}};

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,7 +36,16 @@ inline double Ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
-inline bool ProcessAlive(int64_t pid) { return pid > 0 && kill(static_cast<pid_t>(pid), 0) == 0; }
+// True while `pid` runs: a zombie (dead, not yet reaped by whoever inherited
+// it) does not count.
+inline bool ProcessAlive(int64_t pid) {
+  if (pid <= 0 || kill(static_cast<pid_t>(pid), 0) != 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const size_t paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'Z';
+}
 
 // A vigil.io/v1 object of `kind` named `name` with `spec`.
 inline api::Json Obj(const std::string& kind, const std::string& name, api::Json spec) {

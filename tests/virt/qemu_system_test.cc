@@ -105,6 +105,33 @@ TEST_F(QemuSystemTest, ShutdownOfAGuestThatIgnoresItTimesOut) {
   EXPECT_EQ(hypervisor_->GetState(name_)->state, DomainState::kRunning);
 }
 
+// Guest-agent pings of guests that cannot answer: a domain without an
+// agent channel, and one with a channel but no agent inside (a diskless
+// guest runs no OS). Both fail at once, saying why; never OK.
+TEST_F(QemuSystemTest, GuestAgentPingWithoutAnAgentFailsWithTheReason) {
+  ASSERT_TRUE(hypervisor_->CreateTransientDomain(DisklessXml(name_)).ok());
+  Steady::time_point before = Steady::now();
+  absl::Status no_channel = hypervisor_->PingGuestAgent(name_, milliseconds(1000));
+  std::printf("ping without an agent channel: %.1f ms: %s\n", Millis(Steady::now() - before),
+              no_channel.ToString().c_str());
+  EXPECT_FALSE(no_channel.ok());
+  EXPECT_NE(no_channel.message().find("agent"), std::string::npos) << no_channel;
+  ASSERT_TRUE(hypervisor_->DestroyDomain(name_).ok());
+
+  std::string with_channel = DisklessXml(name_);
+  with_channel.replace(with_channel.find("<devices/>"), 10,
+                       "<devices><channel type='unix'><target type='virtio' "
+                       "name='org.qemu.guest_agent.0'/></channel></devices>");
+  auto created = hypervisor_->CreateTransientDomain(with_channel);
+  ASSERT_TRUE(created.ok()) << created.status();
+  before = Steady::now();
+  absl::Status silent = hypervisor_->PingGuestAgent(name_, milliseconds(1000));
+  const double waited = Millis(Steady::now() - before);
+  std::printf("ping of a silent agent: %.1f ms: %s\n", waited, silent.ToString().c_str());
+  EXPECT_FALSE(silent.ok());
+  EXPECT_LT(waited, 3000);  // bounded by the timeout, never hangs
+}
+
 TEST_F(QemuSystemTest, LostConnectionIsReopened) {
   std::string proxy_path = std::filesystem::temp_directory_path() /
                            ("vigil-libvirt-proxy-" + std::to_string(getpid()));
