@@ -121,6 +121,18 @@ inline std::vector<Wall::time_point> StartStamps(const std::filesystem::path& st
   return stamps;
 }
 
+// The PID the node agent recorded for `component` in its adoption file
+// (`data_dir`/agent/`node`.json, agent/adoption_store.h), or 0.
+inline int64_t RecordedPid(const std::filesystem::path& data_dir, const std::string& node,
+                           const std::string& component) {
+  std::ifstream in(data_dir / "agent" / (node + ".json"));
+  const api::Json records = api::Json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!records.is_object() || !records.contains("components")) return 0;
+  const api::Json& components = records["components"];
+  if (!components.is_object() || !components.contains(component)) return 0;
+  return components[component].value("pid", int64_t{0});
+}
+
 // Every stored version of `kind`/`name` from revision 1 to now, oldest
 // first, replayed from the store's event log; empty if it cannot be read.
 inline std::vector<api::Json> History(client::HttpClient& http, const std::string& kind,

@@ -71,6 +71,11 @@ TEST_F(NodeReturnTest, KilledAgentsNodeComesBackAsStandbyAndSwitchesBackAfterPro
   auto orphan_watch = ExitWatch::Start(orphan);
   ASSERT_TRUE(orphan_watch.ok()) << orphan_watch.status();
 
+  // The agent writes what it started to its adoption file a little after
+  // reporting it (both through its status writer); an agent killed in
+  // between leaves a process the next agent never learns of, a gap this
+  // test does not cover: it kills the agent once the file has the PID.
+  ASSERT_TRUE(WaitFor([&] { return RecordedPid(dir_ / "n1", "n1", "a-svc") == orphan; }));
   agents_["n1"]->Signal(SIGKILL);
   agents_["n1"]->Wait();
   ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Active") == "b"; }))
@@ -86,7 +91,9 @@ TEST_F(NodeReturnTest, KilledAgentsNodeComesBackAsStandbyAndSwitchesBackAfterPro
   const Wall::time_point restarted = Wall::now();
   ASSERT_NO_FATAL_FAILURE(StartAgent("n1"));
   ASSERT_TRUE(WaitFor([&] { return (*orphan_watch)->exited_at().has_value(); }))
-      << "the killed agent's component still runs\n" << agents_["n1"]->Output();
+      << "the killed agent's component still runs\n" << agents_["n1"]->Output()
+      << Status("Component", "a-svc").dump() << "\n" << Status("ServiceUnit", "a").dump() << "\n"
+      << Status("ServiceInstance", "si").dump() << "\n" << Status("Node", "n1").dump();
   std::printf("agent restarted -> its predecessor's component stopped: %.0f ms\n",
               MsBetween(restarted, *(*orphan_watch)->exited_at()));
   ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Standby") == "a"; }, milliseconds(30000)))
@@ -105,7 +112,10 @@ TEST_F(NodeReturnTest, KilledAgentsNodeComesBackAsStandbyAndSwitchesBackAfterPro
   std::printf("a in service -> switchback started: %.0f ms (probation %lld ms)\n",
               MsBetween(*in_service, *adjusted), static_cast<long long>(kProbation.count()));
   EXPECT_GE(MsBetween(*in_service, *adjusted), kProbation.count() - 1);
-  EXPECT_GT(*in_service, restarted - milliseconds(1));
+  // The probation counts from the node's return, not from before its
+  // failure.
+  EXPECT_GE(MsBetween(restarted, *in_service), -1) << Status("ServiceUnit", "a").dump();
+  EXPECT_GE(MsBetween(restarted, *adjusted), kProbation.count());
   // Graceful switchback: b's process ended before a's new one started.
   ASSERT_TRUE(WaitFor([&] { return (*b_watch)->exited_at().has_value(); }));
   // (a process may be confirmed before its shell has written the stamp)

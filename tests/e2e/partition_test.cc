@@ -229,6 +229,10 @@ TEST_F(PartitionTest, CutNodeFencesItselfBeforeFailoverAndGetsTheSiBackAfterProb
   std::printf("a in service -> switchback started: %.0f ms (probation %lld ms)\n",
               MsBetween(*in_service, *adjusted), static_cast<long long>(kProbation.count()));
   EXPECT_GE(MsBetween(*in_service, *adjusted), kProbation.count() - 1);
+  // The probation counts from the node's return, not from before its
+  // failure.
+  EXPECT_GE(MsBetween(healed, *in_service), -1) << Status("ServiceUnit", "a").dump();
+  EXPECT_GE(MsBetween(healed, *adjusted), kProbation.count());
   // a ran twice (before the cut, after the switchback) and never in between;
   // b's process ended before a's second one started.
   ASSERT_TRUE(WaitFor([&] { return (*watch_b)->exited_at().has_value(); }));
