@@ -59,8 +59,10 @@ class TestNetwork {
   }
 
   // Creates namespace vigil-t<pid>-<tag> and its veth pair, both sides up.
-  // Errors: Unavailable (see Available), Internal naming the `ip` command
-  // that failed and its output (whatever was made is deleted again).
+  // Errors: FailedPrecondition when namespaces cannot be made here (see
+  // Available; also when `ip netns add` is refused), Internal naming the
+  // `ip` command that failed and its output (whatever was made is deleted
+  // again).
   static absl::StatusOr<std::unique_ptr<TestNetwork>> Create(const std::string& tag) {
     if (absl::Status s = Available(); !s.ok()) return s;
     const std::string pid = std::to_string(getpid());
@@ -71,8 +73,12 @@ class TestNetwork {
     net->host_address_ = absl::StrCat("198.19.", *subnet, ".1");
     net->netns_address_ = absl::StrCat("198.19.", *subnet, ".2");
     const std::string& ns = net->name_;
+    if (absl::Status s = net->Ip({"netns", "add", ns}); !s.ok()) {
+      // e.g. a container without CAP_SYS_ADMIN: root, yet no namespaces.
+      return absl::FailedPreconditionError("cannot create a network namespace here: " +
+                                           std::string(s.message()));
+    }
     const std::vector<std::vector<std::string>> steps = {
-        {"netns", "add", ns},
         {"link", "add", net->host_link_, "type", "veth", "peer", "name", "eth0", "netns", ns},
         {"addr", "add", net->host_address_ + "/24", "dev", net->host_link_},
         {"link", "set", net->host_link_, "up"},
