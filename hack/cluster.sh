@@ -62,25 +62,33 @@ alive() {
 
 recorded_pid() { awk '{print $1}' "$dir/pids/$1"; }
 
-# stop NAME: SIGTERM to the recorded process, SIGKILL after 10 s.
+# stop NAME...: SIGTERM to each recorded process still running, then waits
+# for them together, SIGKILL to those still there after 10 s.
 stop() {
-  local name="$1" pid i
-  if ! alive "$name"; then
-    rm -f "$dir/pids/$name"
-    return 0
-  fi
-  pid="$(recorded_pid "$name")"
-  kill -TERM "$pid" 2>/dev/null || true
+  local name pid i waiting=()
+  for name in "$@"; do
+    if alive "$name"; then
+      kill -TERM "$(recorded_pid "$name")" 2>/dev/null || true
+      waiting+=("$name")
+    else
+      rm -f "$dir/pids/$name"
+    fi
+  done
   for i in $(seq 100); do
-    alive "$name" || break
+    local left=()
+    for name in "${waiting[@]}"; do alive "$name" && left+=("$name"); done
+    [ ${#left[@]} -eq 0 ] && break
     sleep 0.1
   done
-  if alive "$name"; then
-    echo "  $name (pid $pid) did not stop within 10 s: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  echo "  stopped $name (pid $pid)"
-  rm -f "$dir/pids/$name"
+  for name in "${waiting[@]}"; do
+    pid="$(recorded_pid "$name")"
+    if alive "$name"; then
+      echo "  $name (pid $pid) did not stop within 10 s: SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    echo "  stopped $name (pid $pid)"
+    rm -f "$dir/pids/$name"
+  done
 }
 
 # Ends the components an agent recorded in DATA_DIR/agent/*.json (their
@@ -286,9 +294,11 @@ cmd_down() {
   echo "cluster.sh: stopping the cluster in $dir"
   # vigild first, so that no failover is decided while the agents stop.
   stop vigild
+  local agents=()
   for file in "$dir"/pids/node*; do
-    [ -f "$file" ] && stop "$(basename "$file")"
+    [ -f "$file" ] && agents+=("$(basename "$file")")
   done
+  [ ${#agents[@]} -eq 0 ] || stop "${agents[@]}"
   for file in "$dir"/server "$dir"/node*; do
     [ -d "$file" ] && kill_components "$file"
   done
