@@ -180,6 +180,27 @@ std::optional<NodeCluster::Steady2N> NodeCluster::WaitSteady() {
   return pair;
 }
 
+void NodeCluster::PowerOff(const std::string& node, pid_t service_pid) {
+  agents_[node]->Signal(SIGKILL);
+  kill(-service_pid, SIGKILL);
+  kill(service_pid, SIGKILL);
+}
+
+std::optional<double> NodeCluster::Rejoin(const std::string& node, const std::string& unit) {
+  agents_[node]->Wait();
+  e2e::KillRecordedComponents(work_ / node);  // anything the crash missed
+  const Steady::time_point restarted = Steady::now();
+  if (absl::Status s = StartAgent(node); !s.ok()) {
+    std::cerr << "  " << s << "\n";
+    return std::nullopt;
+  }
+  if (!WaitFor([&] { return ConfirmedUnit("Standby") == unit; }, std::chrono::seconds(60),
+               std::chrono::milliseconds(5))) {
+    return std::nullopt;
+  }
+  return Ms(Steady::now() - restarted);
+}
+
 bool NodeCluster::CrashOnce(const Steady2N& pair, Prober& prober, NodeSamples& samples) {
   const std::string node = NodeOf(pair.active);
   auto component = http_->Get("Component", pair.active + "-svc");
@@ -189,46 +210,38 @@ bool NodeCluster::CrashOnce(const Steady2N& pair, Prober& prober, NodeSamples& s
     std::cerr << "  no pid in the status of " << pair.active << "-svc\n";
     return false;
   }
-  // The power goes off: the agent and the node's service process at once.
   const Wall::time_point crashed_wall = Wall::now();
   const Steady::time_point crashed = Steady::now();
-  agents_[node]->Signal(SIGKILL);
-  kill(-pid, SIGKILL);
-  kill(pid, SIGKILL);
+  PowerOff(node, pid);
   prober.Arm();
-  agents_[node]->Wait();
-  e2e::KillRecordedComponents(work_ / node);
   // The API is polled only once the service answers again, so that the
   // benchmark's requests do not compete with the failover for the CPU.
   const bool served = WaitFor([&] { return prober.ServedAt().has_value(); },
                               std::chrono::seconds(15), std::chrono::milliseconds(1));
   const bool recovered =
       WaitFor([&] { return ConfirmedUnit("Active") == pair.standby; }, std::chrono::seconds(30));
-  const auto not_ready = ParseTime(ConditionSince("Node", node, "Ready", "False"));
-  const auto active_since = ParseTime(ConditionSince("ServiceInstance", kInstance, "Assigned", "True"));
-  // The node comes back: its agent again, its unit the standby again.
-  const Steady::time_point restarted = Steady::now();
-  const absl::Status started = StartAgent(node);
-  const bool rejoined = started.ok() && WaitFor([&] { return ConfirmedUnit("Standby") == pair.active; },
-                                                std::chrono::seconds(60), std::chrono::milliseconds(5));
-  if (!served || !recovered || !rejoined) {
+  const std::string not_ready_text = ConditionSince("Node", node, "Ready", "False");
+  const std::string assigned_text = ConditionSince("ServiceInstance", kInstance, "Assigned", "True");
+  const std::optional<double> rejoin = Rejoin(node, pair.active);
+  if (!served || !recovered || !rejoin) {
     std::cerr << "  crash of " << node << ": timed out (served " << served << ", recovered "
-              << recovered << ", rejoined " << rejoined << ") " << started << "\n";
+              << recovered << ", rejoined " << rejoin.has_value() << ")\n";
     return false;
   }
+  const auto not_ready = ParseTime(not_ready_text);
+  const auto active_since = ParseTime(assigned_text);
   const auto slack = std::chrono::milliseconds(1);  // Vigil's times are truncated to ms
   if (!not_ready || !active_since || *not_ready + slack < crashed_wall ||
       *active_since < *not_ready) {
-    std::cerr << "  crash of " << node << ": inconsistent timestamps (not Ready "
-              << ConditionSince("Node", node, "Ready", "False") << ", assigned "
-              << ConditionSince("ServiceInstance", kInstance, "Assigned", "True") << ")\n";
+    std::cerr << "  crash of " << node << ": inconsistent timestamps (not Ready " << not_ready_text
+              << ", assigned " << assigned_text << ")\n";
     return false;
   }
   samples.reaction.push_back(std::max(0.0, MsBetween(crashed_wall, *not_ready)));
   samples.recovery.push_back(MsBetween(*not_ready, *active_since));
   samples.outage_vigil.push_back(std::max(0.0, MsBetween(crashed_wall, *active_since)));
   samples.outage_probe.push_back(Ms(*prober.ServedAt() - crashed));
-  samples.rejoin.push_back(Ms(Steady::now() - restarted));
+  samples.rejoin.push_back(*rejoin);
   return true;
 }
 

@@ -13,6 +13,8 @@
 #ifndef VIGIL_HACK_BENCH_NODE_FAILURE_NODE_CLUSTER_H_
 #define VIGIL_HACK_BENCH_NODE_FAILURE_NODE_CLUSTER_H_
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -63,6 +65,12 @@ class NodeCluster {
   // Waits up to 60 s for a confirmed active and standby and the service
   // answering.
   std::optional<Steady2N> WaitSteady();
+  // The power goes off on `node`: its agent and the service's process
+  // group get SIGKILL at once.
+  void PowerOff(const std::string& node, pid_t service_pid);
+  // Starts the crashed node's agent again; the time until `unit` is the
+  // confirmed standby again, or nullopt (with a message) after 60 s.
+  std::optional<double> Rejoin(const std::string& node, const std::string& unit);
   // Measures one crash of the node of `pair.active`; false (with a
   // message) if it cannot be counted.
   bool CrashOnce(const Steady2N& pair, Prober& prober, NodeSamples& samples);
