@@ -12,6 +12,20 @@ namespace vigil::agent {
 
 using api::Json;
 
+namespace {
+
+// Whether the node is marked not Ready (its lease expired, so its units were
+// failed over): its units then come back into service with this agent.
+bool NodeFailedOver(const NodeView& view) {
+  if (!view.node.has_value()) return false;
+  for (const api::Condition& c : view.node->status.conditions) {
+    if (c.type == "Ready") return c.status == api::ConditionStatus::kFalse;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string ComponentKind(const api::ComponentSpec& spec) {
   if (spec.exec.has_value()) return "exec";
   if (spec.sa_aware.has_value()) return "saAware";
@@ -196,13 +210,17 @@ NodeView NodeAgent::ReadView() const {
 
 void NodeAgent::Reconcile() {
   view_ = ReadView();
+  const bool returning = NodeFailedOver(view_);
   for (const auto& [name, unit] : view_.units) {
     auto [it, added] = unit_states_.try_emplace(name);
     if (!added) continue;
     it->second = std::make_unique<UnitState>();
-    // Keep what an earlier agent reported, so probation does not restart.
+    // Keep what an earlier agent reported, so probation does not restart;
+    // unless the node was failed over meanwhile: then its units return to
+    // service now, and auto-adjust's probation counts from now.
     it->second->in_service_since = unit.status.in_service_since;
-    it->second->in_service = unit.status.readiness_state == api::ReadinessState::kInService;
+    it->second->in_service =
+        !returning && unit.status.readiness_state == api::ReadinessState::kInService;
     it->second->reached = unit.status.ha_states;
     it->second->restart_count = unit.status.restart_count;
     it->second->last_failure = unit.status.last_failure;

@@ -362,6 +362,10 @@ absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
 // `vigild agent`: only the node agent, for a node other than the server's,
 // talking to the API server over HTTP(S).
 int RunAgent(const AgentFlags& flags, const sigset_t& signals) {
+  // A write to a connection the server has closed (it stopped, or a TLS
+  // peer went away) must fail with EPIPE, not kill the agent: its
+  // components would be left without anyone to stop them.
+  signal(SIGPIPE, SIG_IGN);
   vigil::client::HttpClientOptions client_options;
   client_options.server = flags.server;
   client_options.ca_file = flags.ca_file;
