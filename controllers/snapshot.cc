@@ -143,6 +143,15 @@ bool NodeReady(const api::Node& node) {
   return false;
 }
 
+bool NodeSelfFenced(const api::Node& node) {
+  for (const api::Condition& condition : node.status.conditions) {
+    if (condition.type == "Ready") {
+      return condition.status != api::ConditionStatus::kTrue && condition.reason == "SelfFenced";
+    }
+  }
+  return false;
+}
+
 std::string NodeOutage(const api::Node& node) {
   for (const api::Condition& condition : node.status.conditions) {
     if (condition.type == "Ready" && condition.status != api::ConditionStatus::kTrue) {
@@ -155,6 +164,7 @@ std::string NodeOutage(const api::Node& node) {
 bool NodeAwaitsFence(const api::Node& node) {
   const std::string outage = NodeOutage(node);
   if (outage.empty() || !node.spec.fencing.Configured()) return false;  // Ready, or never was
+  if (NodeSelfFenced(node)) return false;  // the agent itself says everything is stopped
   const api::FenceStatus& fencing = node.status.fencing;
   const bool verdict = fencing.phase == "Fenced" || fencing.phase == "ProceededUnfenced";
   return !(verdict && fencing.outage == outage);

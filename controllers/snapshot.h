@@ -109,7 +109,12 @@ bool NodeReady(const api::Node& node);
 // REQUIRES (for fencing to work): whoever marks a node not Ready sets it.
 std::string NodeOutage(const api::Node& node);
 
-// True while the Node is not Ready, declares fencing (spec.fencing), and
+// True when the Node's agent itself reported Ready=False, reason SelfFenced:
+// it stopped every component it ran (agent/node_agent_lease.cc).
+bool NodeSelfFenced(const api::Node& node);
+
+// True while the Node is not Ready (and its agent did not report that it
+// fenced itself), declares fencing (spec.fencing), and
 // status.fencing holds no verdict for this outage that lets recovery go on
 // (Fenced, or ProceededUnfenced after the timeout): what its units ran may
 // still run, so it must not be started elsewhere yet.

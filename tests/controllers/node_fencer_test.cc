@@ -152,8 +152,11 @@ TEST(NodeAwaitsFenceTest, OnlyAFencingNodeWithoutAVerdictForThisOutage) {
   EXPECT_FALSE(NodeAwaitsFence(node));
   node.status.fencing = {.phase = "ProceededUnfenced", .outage = outage};
   EXPECT_FALSE(NodeAwaitsFence(node));
-  node.status.conditions[0].status = api::ConditionStatus::kTrue;
   node.status.fencing = {};
+  node.status.conditions[0].reason = "SelfFenced";  // the agent stopped everything itself
+  EXPECT_FALSE(NodeAwaitsFence(node));
+  node.status.conditions[0].status = api::ConditionStatus::kTrue;
+  node.status.conditions[0].reason = "AgentReady";
   EXPECT_FALSE(NodeAwaitsFence(node));  // Ready
 }
 

@@ -83,7 +83,10 @@ TEST_F(NodeFailureTest, FrozenAgentsNodeFailsOverAndOnResumeItServesNothing) {
       << agents_["n1"]->Output();
   std::printf("frozen agent resumed -> its active component gone: %.0f ms\n",
               Ms(Steady::now() - resumed));
-  EXPECT_NE(agents_["n1"]->Output().find("self-fencing"), std::string::npos)
+  // Its log line arrives through a pipe, maybe a moment after the fact.
+  EXPECT_TRUE(WaitFor(
+      [&] { return agents_["n1"]->Output().find("self-fencing") != std::string::npos; },
+      milliseconds(2000)))
       << agents_["n1"]->Output();
   // Back in service as the standby, never active again.
   ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Standby") == "a"; }))
