@@ -16,7 +16,7 @@ using ::testing::IsEmpty;
 
 const std::vector<std::string> kKinds = {"Node", "ServiceGroup", "ServiceUnit",
                                          "Component", "ServiceInstance",
-                                         "Operation", "Lease"};
+                                         "Operation", "Lease", "Incident"};
 
 // Every dotted path below `schema` ("redundancyModel", "recovery.unitRestartMax",
 // "csis[].name").
