@@ -5,7 +5,7 @@
 namespace vigil::controllers {
 namespace {
 
-constexpr absl::Duration kYear = absl::Hours(24 * 365) + absl::Hours(6);
+constexpr absl::Duration kYear = absl::Hours(24 * 365 + 6);  // 365.25 days
 
 absl::Duration ParseOr(const std::string& text, absl::Duration fallback) {
   absl::Duration duration;
@@ -31,7 +31,9 @@ ServiceLevel LevelOf(const api::ServiceInstance& instance) {
 }
 
 absl::Duration YearlyBudget(double target_percent) {
-  return kYear * ((100 - target_percent) / 100);
+  // Rounded to microseconds: 100 - 99.999 is not exact in binary.
+  const absl::Duration exact = kYear * ((100 - target_percent) / 100);
+  return absl::Floor(exact + absl::Nanoseconds(500), absl::Microseconds(1));
 }
 
 AvailabilityAccount AvailabilityAccount::Resume(const api::InstanceAvailability& saved) {

@@ -23,15 +23,6 @@ std::optional<T> Read(const ObjectPtr& obj) {
 
 }  // namespace
 
-// The metric families the recorder feeds.
-struct IncidentRecorder::Families {
-  metrics::Family<metrics::Histogram>* reaction = nullptr;
-  metrics::Family<metrics::Histogram>* recovery = nullptr;
-  metrics::Family<metrics::Histogram>* outage = nullptr;
-  metrics::Family<metrics::Histogram>* repair = nullptr;
-  metrics::Family<metrics::Counter>* incidents = nullptr;
-};
-
 IncidentRecorder::IncidentRecorder(client::Client* client, IncidentRecorderOptions options)
     : client_(client), options_(std::move(options)), nodes_(client, "Node"),
       leases_(client, "Lease"), units_(client, "ServiceUnit"),

@@ -71,10 +71,13 @@ class IncidentRecorder {
   void Stop();
 
  private:
-  struct Families;
-  // A pending write of one Incident or one SI's summaries.
-  struct Due {
-    absl::Time at = absl::InfiniteFuture();
+  // The metric families the recorder feeds (null without a registry).
+  struct Families {
+    metrics::Family<metrics::Histogram>* reaction = nullptr;
+    metrics::Family<metrics::Histogram>* recovery = nullptr;
+    metrics::Family<metrics::Histogram>* outage = nullptr;
+    metrics::Family<metrics::Histogram>* repair = nullptr;
+    metrics::Family<metrics::Counter>* incidents = nullptr;
   };
 
   void OnComponent(const ObjectPtr& old_obj, const ObjectPtr& new_obj);

@@ -15,9 +15,9 @@ namespace {
 
 using Labels = std::map<std::string, std::string>;
 
-struct LineError {
-  std::string what;
-};
+// This abseil's string_view is its own type, not std::string_view.
+absl::string_view Absl(std::string_view text) { return {text.data(), text.size()}; }
+std::string_view Std(absl::string_view text) { return {text.data(), text.size()}; }
 
 // Reads a sample value or timestamp: a float, +Inf, -Inf or NaN.
 bool ParseNumber(std::string_view text, double* out) {
@@ -28,8 +28,8 @@ bool ParseNumber(std::string_view text, double* out) {
   } else if (text == "NaN") {
     *out = NAN;
   } else {
-    return absl::SimpleAtod(text, out) && !text.empty() && text.find_first_of(" \t") ==
-                                                               std::string_view::npos;
+    return !text.empty() && text.find_first_of(" \t") == std::string_view::npos &&
+           absl::SimpleAtod(Absl(text), out);
   }
   return true;
 }
@@ -83,9 +83,9 @@ std::optional<std::string> ParseSample(std::string_view line, ParsedSample* samp
     if (auto error = ParseLabels(line, &i, &sample->labels)) return error;
   }
   if (i >= line.size() || line[i] != ' ') return "expected a space before the value";
-  std::vector<std::string_view> rest = absl::StrSplit(line.substr(i + 1), ' ');
+  std::vector<absl::string_view> rest = absl::StrSplit(Absl(line.substr(i + 1)), ' ');
   if (rest.empty() || rest.size() > 2) return "expected a value and an optional timestamp";
-  if (!ParseNumber(rest[0], &sample->value)) {
+  if (!ParseNumber(Std(rest[0]), &sample->value)) {
     return "invalid value \"" + std::string(rest[0]) + "\"";
   }
   int64_t timestamp = 0;
@@ -128,13 +128,15 @@ class Parser {
 ParsedFamily& Parser::Open(const std::string& name) {
   if (families_.empty() || families_.back().name != name) {
     if (!families_.empty()) closed_.insert(families_.back().name);
-    families_.push_back({.name = name});
+    ParsedFamily family;
+    family.name = name;
+    families_.push_back(std::move(family));
   }
   return families_.back();
 }
 
 std::optional<std::string> Parser::Comment(std::string_view line) {
-  std::vector<std::string_view> parts = absl::StrSplit(line, absl::MaxSplits(' ', 3));
+  std::vector<absl::string_view> parts = absl::StrSplit(Absl(line), absl::MaxSplits(' ', 3));
   if (parts.size() < 3 || (parts[1] != "HELP" && parts[1] != "TYPE")) return std::nullopt;
   const std::string name(parts[2]);
   if (!ValidMetricName(name)) return "invalid metric name \"" + name + "\"";
@@ -214,16 +216,16 @@ absl::StatusOr<std::vector<ParsedFamily>> Parser::Run(std::string_view text) {
   if (!text.empty() && text.back() != '\n') {
     return absl::InvalidArgumentError("the exposition does not end with a newline");
   }
-  std::vector<std::string_view> lines = absl::StrSplit(text, '\n');
+  std::vector<absl::string_view> lines = absl::StrSplit(Absl(text), '\n');
   if (!lines.empty()) lines.pop_back();  // after the final newline
   for (size_t n = 0; n < lines.size(); ++n) {
-    const std::string_view line = lines[n];
+    const std::string_view line = Std(lines[n]);
     std::optional<std::string> error;
     if (line.empty()) continue;
     error = line[0] == '#' ? Comment(line) : Sample(line);
     if (error.has_value()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("line ", n + 1, " \"", line, "\": ", *error));
+          absl::StrCat("line ", n + 1, " \"", Absl(line), "\": ", *error));
     }
   }
   for (const ParsedFamily& family : families_) {

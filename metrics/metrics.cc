@@ -88,7 +88,7 @@ std::string LabelSet(const std::vector<std::string>& names, const std::vector<st
 
 void Header(std::string& out, const std::string& name, const std::string& help, Type type) {
   absl::StrAppend(&out, "# HELP ", name, " ", EscapeHelp(help), "\n# TYPE ", name, " ",
-                  TypeName(type), "\n");
+                  std::string(TypeName(type)), "\n");
 }
 
 void Line(std::string& out, const std::string& name, const std::string& labels, double value) {
@@ -195,6 +195,9 @@ struct Registry::Entry {
   std::unique_ptr<Family<Histogram>> histograms;
   std::function<void(std::string&)> render;
 };
+
+Registry::Registry() = default;
+Registry::~Registry() = default;
 
 void Registry::Register(std::unique_ptr<Entry> entry) {
   Require(ValidMetricName(entry->name), "invalid metric name \"" + entry->name + "\"");

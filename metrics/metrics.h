@@ -128,6 +128,11 @@ class Registry {
  public:
   using Collect = std::function<std::vector<Sample>()>;
 
+  Registry();
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
   // Add a family. REQUIRES: name a valid metric name not yet registered,
   // label names valid (and not "le" for a histogram); the process aborts on
   // a violation (a programming error, found by the first test that runs it).

@@ -250,7 +250,7 @@ TEST(Availability, CountsUnassignedTimeFromTheFirstConfirmedActive) {
   account.Observe(ServiceLevel::kFull, T(102010));        // 1 s without standby
   account.Observe(ServiceLevel::kExcluded, T(200000));    // locked: left out
   account.Observe(ServiceLevel::kFull, T(300000));
-  account.Observe(ServiceLevel::kFull, T(300990));
+  account.Observe(ServiceLevel::kFull, T(301000));
   EXPECT_EQ(account.observed(), absl::Seconds(200));
   EXPECT_EQ(account.unassigned(), absl::Milliseconds(10));
   EXPECT_EQ(account.partial(), absl::Seconds(1));
