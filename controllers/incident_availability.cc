@@ -1,5 +1,7 @@
 #include "controllers/incident_availability.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_format.h"
 
 namespace vigil::controllers {
@@ -63,6 +65,11 @@ void AvailabilityAccount::Observe(ServiceLevel level, absl::Time at) {
   }
   if (at > last_ || last_ == absl::InfinitePast()) last_ = at;
   level_ = level;
+}
+
+void AvailabilityAccount::AddUnassigned(absl::Duration span) {
+  if (!started() || span <= absl::ZeroDuration()) return;
+  unassigned_ = std::min(unassigned_ + span, observed_);
 }
 
 double AvailabilityAccount::Availability() const {

@@ -43,7 +43,13 @@ class AvailabilityAccount {
   // call count nothing.
   void Observe(ServiceLevel level, absl::Time at);
 
+  // Counts `span`, already observed at another level, as unassigned: the
+  // time between a failure and its report, when the SI still looked
+  // assigned. No-op before accounting began.
+  void AddUnassigned(absl::Duration span);
+
   bool started() const { return since_ != absl::InfinitePast(); }
+  ServiceLevel level() const { return level_; }  // as of the last Observe
   absl::Duration observed() const { return observed_; }
   absl::Duration unassigned() const { return unassigned_; }
   absl::Duration partial() const { return partial_; }

@@ -102,18 +102,37 @@ void IncidentRecorder::OnInstance(const ObjectPtr& old_obj, const ObjectPtr& new
     written_[name] = si->status.availability;
     written_at_[name] = at;
   }
-  AvailabilityAccount& account = accounts_[name];
-  const bool was_started = account.started();
-  const absl::Duration unassigned = account.unassigned(), partial = account.partial();
-  account.Observe(LevelOf(*si), at);
   Changed(tracker_.OnInstance(*si, at), at);
-  // A new accounting, or the end of time without service, is worth a
+  ObserveLevel(name, at);
+}
+
+ServiceLevel IncidentRecorder::EffectiveLevel(const api::ServiceInstance& si) const {
+  const ServiceLevel level = LevelOf(si);
+  if (level == ServiceLevel::kExcluded) return level;
+  for (const IncidentRecord* record : tracker_.ForInstance(si.metadata.name)) {
+    const IncidentRecord::Instance& mine = record->instances.at(si.metadata.name);
+    if (mine.was_active && !mine.recovered && !record->superseded) {
+      return ServiceLevel::kUnassigned;
+    }
+  }
+  return level;
+}
+
+void IncidentRecorder::ObserveLevel(const std::string& name, absl::Time at) {
+  auto account = accounts_.find(name);
+  std::optional<api::ServiceInstance> si = Read<api::ServiceInstance>(instances_.Get(name));
+  if (account == accounts_.end() || !si.has_value()) return;
+  AvailabilityAccount& a = account->second;
+  const bool was_started = a.started();
+  const ServiceLevel before = a.level();
+  const ServiceLevel level = EffectiveLevel(*si);
+  a.Observe(level, at);
+  // A new accounting, or the end of time without full service, is worth a
   // write once the instance is quiet; otherwise the periodic refresh does.
-  const bool news = account.started() != was_started ||
-                    (LevelOf(*si) == ServiceLevel::kFull &&
-                     (account.unassigned() != unassigned || account.partial() != partial));
-  auto due = instance_due_.find(name);
-  if (news || due != instance_due_.end()) {
+  const bool news = a.started() != was_started ||
+                    (level != before && (before == ServiceLevel::kUnassigned ||
+                                         before == ServiceLevel::kPartial));
+  if (news || instance_due_.count(name) > 0) {
     instance_due_[name] = at + options_.instance_quiet;
     cv_.notify_all();
   }
@@ -151,7 +170,8 @@ void IncidentRecorder::Changed(const std::vector<std::string>& names, absl::Time
   for (const std::string& name : names) {
     const IncidentRecord* record = tracker_.Find(name);
     if (record == nullptr) continue;
-    if (incident_due_.count(name) == 0 && observed_.count(name) == 0) {
+    const bool opened = incident_due_.count(name) == 0 && observed_.count(name) == 0;
+    if (opened) {
       Log(absl::StrCat("incident ", name, ": ", record->spec.failed_kind, " ",
                        record->spec.failed_name, " failed (", record->spec.reason, ")"));
       if (families_->incidents != nullptr) {
@@ -161,8 +181,15 @@ void IncidentRecorder::Changed(const std::vector<std::string>& names, absl::Time
     }
     incident_due_[name] = at + options_.write_delay;
     ObserveMetrics(*record);
-    // The summaries of the instances it touched change too.
-    for (const auto& [instance, unused] : record->instances) {
+    // The instances it touched: their accounting, and their summaries.
+    for (const auto& [instance, mine] : record->instances) {
+      auto account = accounts_.find(instance);
+      if (opened && mine.was_active && account != accounts_.end()) {
+        // Down since the failure, not since its report.
+        account->second.Observe(ServiceLevel::kUnassigned, at);
+        account->second.AddUnassigned(at - record->failure);
+      }
+      ObserveLevel(instance, at);
       instance_due_[instance] = at + options_.instance_quiet;
     }
   }

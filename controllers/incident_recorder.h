@@ -87,6 +87,11 @@ class IncidentRecorder {
   // REQUIRES: mu_ held. Schedules writes and records metrics for changes.
   void Changed(const std::vector<std::string>& names, absl::Time at);
   void ObserveMetrics(const IncidentRecord& record);
+  // REQUIRES: mu_ held. Accounts SI `name` at its level from `at` on: down
+  // while an incident that interrupted it is not recovered, however its
+  // (not yet updated) assignments look; schedules a write when an outage ended.
+  void ObserveLevel(const std::string& name, absl::Time at);
+  ServiceLevel EffectiveLevel(const api::ServiceInstance& instance) const;
   absl::Time FailureEstimate(const api::Node& node, absl::Time at) const;
 
   // Writer thread (incident_recorder_write.cc).

@@ -133,10 +133,8 @@ void IncidentRecorder::WriteInstance(const std::string& name, absl::Time now) {
     auto account = accounts_.find(name);
     if (account == accounts_.end()) return;  // deleted meanwhile
     // Counts the time up to now at the current level.
-    AvailabilityAccount& a = account->second;
-    if (const ObjectPtr obj = instances_.Get(name)) {
-      if (auto si = api::FromJson<api::ServiceInstance>(*obj); si.ok()) a.Observe(LevelOf(*si), now);
-    }
+    ObserveLevel(name, std::max(now, absl::Now()));
+    const AvailabilityAccount& a = account->second;
     if (api::Json summary = api::ToJson(SummaryOf(name)); !summary.empty()) {
       patch["incidents"] = std::move(summary);
     }
