@@ -305,5 +305,35 @@ TEST_F(IncidentsTest, KilledActiveProcessRestartedInPlaceIsARestartIncident) {
   EXPECT_EQ(metrics::FindValue(families, "vigil_failovers_total"), 0);
 }
 
+TEST_F(IncidentsTest, KilledAgentIsANodeIncidentDatedFromItsLastLeaseRenewal) {
+  ASSERT_NO_FATAL_FAILURE(StartService("ComponentFailover"));
+  Probe probe(*http_, "si", "b");
+  const absl::Time killed = absl::Now();
+  agents_["n1"]->Signal(SIGKILL);
+  ASSERT_TRUE(WaitFor([&] { return probe.recovered() != absl::InfiniteFuture(); }))
+      << Status("ServiceInstance", "si").dump();
+  const Json incident = WaitForIncident("Recovered");  // n1 never comes back
+  const Json spec = incident.value("spec", Json::object());
+  const Json status = incident.value("status", Json::object());
+  EXPECT_EQ(spec.value("failedKind", ""), "Node");
+  EXPECT_EQ(spec.value("failedName", ""), "n1");
+  EXPECT_EQ(spec.value("source", ""), "lease");
+  EXPECT_EQ(status.value("recoveryAction", ""), "Failover");
+  // The failure is dated from the agent's last renewal (every 200 ms).
+  const double failure_offset = MsBetween(killed, ParseTime(status.value("failureTime", "")));
+  const double outage = DurationMs(status["durations"].value("outage", ""));
+  const double seen_outage = MsBetween(killed, probe.recovered());
+  std::printf("node: kill -> failureTime %+.1f ms; outage incident %.1f ms, watcher %.1f ms\n",
+              failure_offset, outage, seen_outage);
+  EXPECT_LE(failure_offset, 1);
+  EXPECT_GE(failure_offset, -250);
+  EXPECT_NEAR(outage + failure_offset, seen_outage, kToleranceMs);
+  const std::vector<metrics::ParsedFamily> families = Metrics();
+  EXPECT_EQ(metrics::FindValue(families, "vigil_incident_outage_seconds_count",
+                               {{"kind", "node"}, {"source", "lease"}}),
+            1);
+  EXPECT_EQ(metrics::FindValue(families, "vigil_node_ready", {{"node", "n1"}}), 0);
+}
+
 }  // namespace
 }  // namespace vigil::e2e
