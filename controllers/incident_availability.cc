@@ -81,7 +81,8 @@ api::InstanceAvailability AvailabilityAccount::Report(double target_percent) con
   api::InstanceAvailability report;
   report.since = absl::FormatTime("%Y-%m-%d%ET%H:%M:%E3SZ", since_, absl::UTCTimeZone());
   auto format = [](absl::Duration d) {
-    return absl::FormatDuration(absl::Trunc(d, absl::Microseconds(1)));
+    const absl::Duration rounded = absl::Trunc(d, absl::Microseconds(1));
+    return rounded == absl::ZeroDuration() ? "0s" : absl::FormatDuration(rounded);
   };
   report.observed = format(observed_);
   report.unassigned = format(unassigned_);

@@ -52,7 +52,9 @@ std::string Rfc3339Micros(absl::Time time) {
 }
 
 std::string FormatMeasured(absl::Duration duration) {
-  return absl::FormatDuration(absl::Trunc(duration, absl::Microseconds(1)));
+  const absl::Duration rounded = absl::Trunc(duration, absl::Microseconds(1));
+  // absl prints zero as "0", which ParseDuration accepts but Go would not.
+  return rounded == absl::ZeroDuration() ? "0s" : absl::FormatDuration(rounded);
 }
 
 std::string SourceOfFailure(const std::string& reason) {
