@@ -64,12 +64,16 @@ void AvailabilityAccount::Observe(ServiceLevel level, absl::Time at) {
     since_ = at;
   }
   if (at > last_ || last_ == absl::InfinitePast()) last_ = at;
+  if (level != level_) level_since_ = last_;
   level_ = level;
 }
 
-void AvailabilityAccount::AddUnassigned(absl::Duration span) {
-  if (!started() || span <= absl::ZeroDuration()) return;
-  unassigned_ = std::min(unassigned_ + span, observed_);
+void AvailabilityAccount::BackdateUnassigned(absl::Time failure) {
+  if (!started() || level_ != ServiceLevel::kUnassigned) return;
+  const absl::Time from = std::max(failure, since_);
+  if (from >= level_since_) return;
+  unassigned_ = std::min(unassigned_ + (level_since_ - from), observed_);
+  level_since_ = from;
 }
 
 double AvailabilityAccount::Availability() const {

@@ -43,10 +43,11 @@ class AvailabilityAccount {
   // call count nothing.
   void Observe(ServiceLevel level, absl::Time at);
 
-  // Counts `span`, already observed at another level, as unassigned: the
-  // time between a failure and its report, when the SI still looked
-  // assigned. No-op before accounting began.
-  void AddUnassigned(absl::Duration span);
+  // The instance has been unassigned since `failure`, earlier than it was
+  // seen so (between a failure and its report it still looked assigned):
+  // that time, counted at another level, counts as unassigned now.
+  // REQUIRES: level() == kUnassigned. No-op before accounting began.
+  void BackdateUnassigned(absl::Time failure);
 
   bool started() const { return since_ != absl::InfinitePast(); }
   ServiceLevel level() const { return level_; }  // as of the last Observe
@@ -63,6 +64,7 @@ class AvailabilityAccount {
   absl::Time since_ = absl::InfinitePast();
   absl::Time last_ = absl::InfinitePast();  // of the previous Observe
   ServiceLevel level_ = ServiceLevel::kExcluded;
+  absl::Time level_since_ = absl::InfinitePast();  // when level_ began
   absl::Duration observed_, unassigned_, partial_;
 };
 

@@ -187,7 +187,7 @@ void IncidentRecorder::Changed(const std::vector<std::string>& names, absl::Time
       if (opened && mine.was_active && account != accounts_.end()) {
         // Down since the failure, not since its report.
         account->second.Observe(ServiceLevel::kUnassigned, at);
-        account->second.AddUnassigned(at - record->failure);
+        account->second.BackdateUnassigned(record->failure);
       }
       ObserveLevel(instance, at);
       instance_due_[instance] = at + options_.instance_quiet;

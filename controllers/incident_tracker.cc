@@ -171,34 +171,60 @@ std::vector<std::string> IncidentTracker::OnComponent(const api::Component& comp
   ComponentView& view = components_[name];
   view = {component.spec.service_unit, ComponentType(component), component.status.last_failure,
           component.status.presence_state, component.status.restart_count,
-          component.status.start_time};
+          component.status.start_time, before.opened};
   const api::Failure& failure = component.status.last_failure;
   if (known && !failure.reason.empty() && failure != before.last_failure) {
-    SupersedeOpen("Component", name, at, changed);
-    IncidentRecord record;
-    record.spec.failed_kind = "Component";
-    record.spec.failed_name = name;
-    record.spec.service_unit = view.unit;
-    record.spec.node = units_.count(view.unit) > 0 ? units_[view.unit].node : "";
-    record.spec.source = SourceOfFailure(failure.reason);
-    record.spec.reason = failure.reason;
-    record.kind = view.type;
-    record.failure = std::min(ParseRfc3339(failure.time).value_or(at), at);
-    record.failed_units = {view.unit};
-    record.restart_count = before.restart_count;
-    IncidentRecord& opened = Open(std::move(record), at);
-    changed.push_back(opened.name);
+    OpenComponentIncident(name, failure.reason, failure.time, before.restart_count, at, changed);
   }
   return Advance(at, std::move(changed));
 }
 
+// Opens the incident of a component failure, unless the same failure (time
+// and reason) opened one already: the agent reports it on the unit first
+// (the assignment controller reacts to that), then on the component.
+void IncidentTracker::OpenComponentIncident(const std::string& name, const std::string& reason,
+                                            const std::string& time, int64_t restart_count,
+                                            absl::Time at, std::vector<std::string>& changed) {
+  ComponentView& view = components_[name];
+  if (view.opened.reason == reason && view.opened.time == time) return;
+  view.opened = {reason, time, ""};
+  SupersedeOpen("Component", name, at, changed);
+  IncidentRecord record;
+  record.spec.failed_kind = "Component";
+  record.spec.failed_name = name;
+  record.spec.service_unit = view.unit;
+  record.spec.node = units_.count(view.unit) > 0 ? units_[view.unit].node : "";
+  record.spec.source = SourceOfFailure(reason);
+  record.spec.reason = reason;
+  record.kind = view.type;
+  record.failure = std::min(ParseRfc3339(time).value_or(at), at);
+  record.failed_units = {view.unit};
+  record.restart_count = restart_count;
+  IncidentRecord& opened = Open(std::move(record), at);
+  changed.push_back(opened.name);
+}
+
 std::vector<std::string> IncidentTracker::OnUnit(const api::ServiceUnit& unit, absl::Time at) {
-  units_[unit.metadata.name] = {
-      unit.spec.node,
-      unit.status.readiness_state == api::ReadinessState::kInService &&
-          unit.status.oper_state == api::OperState::kEnabled,
-      unit.status.in_service_since};
-  return Advance(at, {});
+  std::vector<std::string> changed;
+  const std::string& name = unit.metadata.name;
+  const bool known = units_.count(name) > 0;
+  const api::Failure before = known ? units_[name].last_failure : api::Failure();
+  units_[name] = {unit.spec.node,
+                  unit.status.readiness_state == api::ReadinessState::kInService &&
+                      unit.status.oper_state == api::OperState::kEnabled,
+                  unit.status.in_service_since, unit.status.last_failure};
+  // The unit's lastFailure is "<component>: <the component's reason>".
+  const api::Failure& failure = unit.status.last_failure;
+  const size_t colon = failure.reason.find(": ");
+  if (known && failure != before && colon != std::string::npos) {
+    const std::string component = failure.reason.substr(0, colon);
+    auto view = components_.find(component);
+    if (view != components_.end() && view->second.unit == name) {
+      OpenComponentIncident(component, failure.reason.substr(colon + 2), failure.time,
+                            view->second.restart_count, at, changed);
+    }
+  }
+  return Advance(at, std::move(changed));
 }
 
 std::vector<std::string> IncidentTracker::OnInstance(const api::ServiceInstance& instance,

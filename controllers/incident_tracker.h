@@ -5,7 +5,9 @@
 //
 //   failure    best estimate of when it failed: the component's
 //              lastFailure.time (the agent's pidfd, health-check or libvirt
-//              event time), or for a node the last renewal of its Lease;
+//              event time; reported on its unit first, "<component>:
+//              <reason>", then on the component: whichever is seen first
+//              opens the incident), or for a node its Lease's last renewal;
 //   reaction   the first change of an affected instance's assignments, or the
 //              failed component's restart, whichever is seen first;
 //   recovered  every instance that was active on the failed unit has a
@@ -123,11 +125,13 @@ class IncidentTracker {
     api::PresenceState presence = api::PresenceState::kUninstantiated;
     int64_t restart_count = 0;
     std::string start_time;
+    api::Failure opened;  // the last failure an incident was opened for
   };
   struct UnitView {
     std::string node;
     bool in_service = false;
     std::string in_service_since;
+    api::Failure last_failure;
   };
   struct InstanceView {
     std::vector<api::Assignment> assignments;
@@ -140,6 +144,9 @@ class IncidentTracker {
   };
 
   IncidentRecord& Open(IncidentRecord record, absl::Time at);
+  void OpenComponentIncident(const std::string& name, const std::string& reason,
+                             const std::string& time, int64_t restart_count, absl::Time at,
+                             std::vector<std::string>& changed);
   void AddInstances(IncidentRecord& record, absl::Time at);
   // Re-evaluates every open incident; returns those that changed.
   std::vector<std::string> Advance(absl::Time at, std::vector<std::string> changed);

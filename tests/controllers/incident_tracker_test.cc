@@ -171,6 +171,20 @@ TEST_F(TwoUnits, AFailureAlreadyThereWhenFirstSeenIsHistory) {
   EXPECT_TRUE(tracker_.All().empty());
 }
 
+TEST_F(TwoUnits, TheUnitsReportOpensTheIncidentAndTheComponentsAddsNone) {
+  api::ServiceUnit failed = Unit("a", "n1", false, Iso(-5000));
+  failed.status.last_failure = {"ca: ProcessExited: process 42 killed by SIGKILL", Iso(0), ""};
+  tracker_.OnUnit(failed, T(0.5));
+  ASSERT_EQ(tracker_.All().size(), 1u);
+  tracker_.OnComponent(Comp("ca", "a", Iso(0), "ProcessExited: process 42 killed by SIGKILL"),
+                       T(3));
+  const IncidentRecord& r = Only();
+  EXPECT_EQ(r.detection, T(0.5));
+  EXPECT_EQ(r.spec.failed_name, "ca");
+  EXPECT_EQ(r.spec.reason, "ProcessExited: process 42 killed by SIGKILL");
+  EXPECT_EQ(r.spec.source, "pidfd");
+}
+
 TEST_F(TwoUnits, ReactionSeenBeforeTheFailureReportStillCounts) {
   // The SI informer ran first: the promotion is seen before the failure.
   tracker_.OnInstance(Si("s1", {A("b", HaState::kActive, false)}), T(2));
@@ -262,6 +276,19 @@ TEST(Availability, CountsUnassignedTimeFromTheFirstConfirmedActive) {
   EXPECT_EQ(report.budget_remaining, "5m15.566s");
   EXPECT_EQ(report.unassigned, "10ms");
   EXPECT_EQ(report.observed, "3m20s");
+}
+
+TEST(Availability, BackdatesAnOutageToItsFailureWithoutCountingTwice) {
+  AvailabilityAccount account;
+  account.Observe(ServiceLevel::kFull, T(0));
+  // Failure at T(1000); the SI looks unassigned from T(1004) (the reaction),
+  // the failure report arrives at T(1006).
+  account.Observe(ServiceLevel::kUnassigned, T(1004));
+  account.Observe(ServiceLevel::kUnassigned, T(1006));
+  account.BackdateUnassigned(T(1000));
+  account.Observe(ServiceLevel::kFull, T(1010));
+  EXPECT_EQ(account.unassigned(), absl::Milliseconds(10));
+  EXPECT_EQ(account.observed(), absl::Milliseconds(1010));
 }
 
 TEST(Availability, ResumesFromItsReport) {

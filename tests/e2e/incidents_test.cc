@@ -21,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "metrics/exposition_parser.h"
+#include "metrics/metrics.h"
 #include "tests/e2e/cluster_fixture.h"
 
 namespace vigil::e2e {
@@ -256,17 +257,17 @@ TEST_F(IncidentsTest, KilledActiveProcessFailsOverAndTheIncidentAgreesWithAnOuts
   EXPECT_GE(metrics::FindValue(families, "vigil_api_watches").value_or(0), 1);
 
   // The CLI shows it.
-  const RunResult get = Run({kVigil, "--server", url_, "get", "incidents"});
+  const RunResult get = vigil::e2e::Run({kVigil, "--server", url_, "get", "incidents"});
   EXPECT_EQ(get.exit_code, 0) << get.output;
   EXPECT_NE(get.output.find(api::NameOf(incident)), std::string::npos) << get.output;
   EXPECT_NE(get.output.find("Component/a-svc"), std::string::npos) << get.output;
   const RunResult describe =
-      Run({kVigil, "--server", url_, "describe", "inc", api::NameOf(incident)});
+      vigil::e2e::Run({kVigil, "--server", url_, "describe", "inc", api::NameOf(incident)});
   EXPECT_EQ(describe.exit_code, 0) << describe.output;
   EXPECT_NE(describe.output.find("Timeline:"), std::string::npos) << describe.output;
   EXPECT_NE(describe.output.find("Outage:    " + durations.value("outage", "")), std::string::npos)
       << describe.output;
-  const RunResult describe_si = Run({kVigil, "--server", url_, "describe", "si", "si"});
+  const RunResult describe_si = vigil::e2e::Run({kVigil, "--server", url_, "describe", "si", "si"});
   EXPECT_NE(describe_si.output.find("Availability:  "), std::string::npos) << describe_si.output;
   EXPECT_NE(describe_si.output.find(api::NameOf(incident)), std::string::npos)
       << describe_si.output;
