@@ -307,10 +307,19 @@ bool IncidentTracker::ComponentRestarted(const IncidentRecord& record) const {
   return c.restart_count > record.restart_count || (started && *started > record.failure);
 }
 
+// The unit is back in service after the failure, and the failed component
+// is not half-way through a restart (the agent counts a unit back once its
+// components are past Restarting, before they are Instantiated).
 bool IncidentTracker::UnitRepaired(const IncidentRecord& record) const {
   if (record.spec.failed_kind == "Node") {
     auto it = nodes_.find(record.spec.failed_name);
     return it != nodes_.end() && it->second.ready;
+  }
+  auto component = components_.find(record.spec.failed_name);
+  if (component != components_.end() &&
+      (component->second.presence == api::PresenceState::kInstantiating ||
+       component->second.presence == api::PresenceState::kRestarting)) {
+    return false;
   }
   auto it = units_.find(record.spec.service_unit);
   if (it == units_.end() || !it->second.in_service) return false;
@@ -342,7 +351,10 @@ bool IncidentTracker::AdvanceOne(IncidentRecord& record, absl::Time at) {
       if (!instance.was_active || instance.recovered) continue;
       const std::string active = ConfirmedActive(instances_[name].assignments);
       const bool elsewhere = !active.empty() && record.failed_units.count(active) == 0;
-      if (elsewhere || (!active.empty() && unit_back)) {
+      // Serving again on the failed unit: its component running again (a
+      // node: back Ready).
+      const bool back = record.spec.failed_kind == "Node" ? unit_back : ComponentRestarted(record);
+      if (elsewhere || (!active.empty() && back)) {
         instance.recovered = at;
         record.recovered_by = active;
         record.recovery_action = elsewhere ? "Failover" : "Restart";

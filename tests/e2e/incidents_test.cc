@@ -131,6 +131,12 @@ class IncidentsTest : public ClusterTest {
                   {"recovery", recovery},
                   {"exec", {{"instantiate", {"sleep", "600"}}}}}));
     }
+    // Both units ready first, so that the preferred one, a, takes the active.
+    for (const char* unit : {"a", "b"}) {
+      ASSERT_TRUE(WaitFor([&] {
+        return Status("ServiceUnit", unit).value("readinessState", "") == "InService";
+      })) << Status("ServiceUnit", unit).dump();
+    }
     Create(Obj("ServiceInstance", "si",
                {{"serviceGroup", "g"}, {"csis", {{{"name", "svc"}, {"csType", "svc"}}}}}));
     ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Active") == "a"; }))
