@@ -12,6 +12,8 @@
 #include <mutex>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <utility>
@@ -31,8 +33,20 @@ const std::string kVigil = std::string(VIGIL_BIN_DIR) + "/vigil";
 
 // Agreement asked between the Incident and the test's own view. Both sides
 // see the same store events; what differs is the hop to the watcher over
-// HTTP and the agent's millisecond timestamps.
-constexpr double kToleranceMs = 5;
+// HTTP, the agent's millisecond timestamps, and how late the agent handles
+// the pidfd's report (its failure time is when it did). On a machine with
+// more runnable threads than cores those delays grow with the queue, so the
+// bound grows with the load average (5 ms up to one core's worth of load,
+// at most 30 ms), and the test says which bound it used.
+double ToleranceMs() {
+  double load = 0;
+  std::ifstream("/proc/loadavg") >> load;
+  const double cores = std::max(1u, std::thread::hardware_concurrency());
+  const double tolerance = std::clamp(5 * load / cores, 5.0, 30.0);
+  std::printf("load average %.2f on %.0f cores: agreement asked within %.1f ms\n", load, cores,
+              tolerance);
+  return tolerance;
+}
 
 absl::Time ParseTime(const std::string& text) {
   absl::Time time = absl::InfinitePast();
@@ -182,6 +196,7 @@ TEST_F(IncidentsTest, KilledActiveProcessFailsOverAndTheIncidentAgreesWithAnOuts
   ASSERT_NO_FATAL_FAILURE(StartService("ComponentFailover"));
   const int64_t pid = Status("Component", "a-svc").value("pid", 0);
   Probe probe(*http_, "si", "b");
+  const double tolerance = ToleranceMs();
 
   const absl::Time killed = absl::Now();
   ASSERT_EQ(kill(static_cast<pid_t>(pid), SIGKILL), 0);
@@ -215,9 +230,9 @@ TEST_F(IncidentsTest, KilledActiveProcessFailsOverAndTheIncidentAgreesWithAnOuts
   std::printf("recovery %.3f ms, repair %.3f ms\n", recovery, repair);
   // The agent's failure time is the pidfd's, in whole milliseconds.
   EXPECT_GT(failure_offset, -1.0 - 0.01);
-  EXPECT_LT(failure_offset, kToleranceMs);
-  EXPECT_NEAR(outage, seen_outage, kToleranceMs);
-  EXPECT_NEAR(reaction, seen_reaction, kToleranceMs);
+  EXPECT_LT(failure_offset, tolerance);
+  EXPECT_NEAR(outage, seen_outage, tolerance);
+  EXPECT_NEAR(reaction, seen_reaction, tolerance);
   EXPECT_NEAR(reaction + recovery, outage, 0.002);
   EXPECT_GT(repair, 0);
 
@@ -234,7 +249,7 @@ TEST_F(IncidentsTest, KilledActiveProcessFailsOverAndTheIncidentAgreesWithAnOuts
   EXPECT_EQ(availability.value("downtimeBudget", ""), "5m15.576s");
   // Without a confirmed active from the recorder's view of the kill report
   // (or the SI's change, if seen first) to the confirmed active on b.
-  EXPECT_NEAR(DurationMs(availability.value("unassigned", "")), outage, kToleranceMs)
+  EXPECT_NEAR(DurationMs(availability.value("unassigned", "")), outage, tolerance)
       << availability.dump();
 
   // /metrics has it, as valid exposition text.
@@ -284,6 +299,7 @@ TEST_F(IncidentsTest, KilledActiveProcessFailsOverAndTheIncidentAgreesWithAnOuts
 TEST_F(IncidentsTest, KilledActiveProcessRestartedInPlaceIsARestartIncident) {
   ASSERT_NO_FATAL_FAILURE(StartService("ComponentRestart"));
   const int64_t pid = Status("Component", "a-svc").value("pid", 0);
+  const double tolerance = ToleranceMs();
   const absl::Time killed = absl::Now();
   ASSERT_EQ(kill(static_cast<pid_t>(pid), SIGKILL), 0);
   // The outside view: the component running again under a new pid.
@@ -306,7 +322,7 @@ TEST_F(IncidentsTest, KilledActiveProcessRestartedInPlaceIsARestartIncident) {
               MsBetween(killed, back));
   // The poller reads every 2 ms over HTTP: it sees the restart a little later.
   EXPECT_LE(outage, MsBetween(killed, back) + 1);
-  EXPECT_GE(outage, MsBetween(killed, back) - 2 * kToleranceMs);
+  EXPECT_GE(outage, MsBetween(killed, back) - 2 * tolerance);
   const std::vector<metrics::ParsedFamily> families = Metrics();
   EXPECT_EQ(metrics::FindValue(families, "vigil_restarts_total"), 1);
   EXPECT_EQ(metrics::FindValue(families, "vigil_failovers_total"), 0);
@@ -315,6 +331,7 @@ TEST_F(IncidentsTest, KilledActiveProcessRestartedInPlaceIsARestartIncident) {
 TEST_F(IncidentsTest, KilledAgentIsANodeIncidentDatedFromItsLastLeaseRenewal) {
   ASSERT_NO_FATAL_FAILURE(StartService("ComponentFailover"));
   Probe probe(*http_, "si", "b");
+  const double tolerance = ToleranceMs();
   const absl::Time killed = absl::Now();
   agents_["n1"]->Signal(SIGKILL);
   ASSERT_TRUE(WaitFor([&] { return probe.recovered() != absl::InfiniteFuture(); }))
@@ -334,7 +351,7 @@ TEST_F(IncidentsTest, KilledAgentIsANodeIncidentDatedFromItsLastLeaseRenewal) {
               failure_offset, outage, seen_outage);
   EXPECT_LE(failure_offset, 1);
   EXPECT_GE(failure_offset, -250);
-  EXPECT_NEAR(outage + failure_offset, seen_outage, kToleranceMs);
+  EXPECT_NEAR(outage + failure_offset, seen_outage, tolerance);
   const std::vector<metrics::ParsedFamily> families = Metrics();
   EXPECT_EQ(metrics::FindValue(families, "vigil_incident_outage_seconds_count",
                                {{"kind", "node"}, {"source", "lease"}}),
