@@ -121,7 +121,7 @@ class Parser {
   std::optional<std::string> CheckFamily(const ParsedFamily& family) const;
 
   std::vector<ParsedFamily> families_;
-  std::set<std::string> closed_;      // families whose samples ended
+  std::set<std::string> closed_;       // families whose samples ended
   std::set<std::string> seen_series_;  // name + labels, for duplicates
 };
 
@@ -169,7 +169,8 @@ std::optional<std::string> Parser::Sample(std::string_view line) {
     }
   }
   std::string series = sample.name;
-  for (const auto& [name, value] : sample.labels) absl::StrAppend(&series, "\x1f", name, "=", value);
+  for (const auto& [name, value] : sample.labels)
+    absl::StrAppend(&series, "\x1f", name, "=", value);
   if (!seen_series_.insert(series).second) return "duplicate sample";
   const ParsedFamily& family = families_.back();
   if (family.type == "counter" && !(sample.value >= 0)) return "a counter is negative";

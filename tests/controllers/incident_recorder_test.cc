@@ -3,12 +3,11 @@
 // recorder stores Incidents, the SI's summaries and metrics, and prunes.
 #include "controllers/incident_recorder.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "absl/time/clock.h"
 #include "metrics/exposition_parser.h"
@@ -39,7 +38,8 @@ class IncidentRecorderTest : public ::testing::Test {
     options.sync = false;
     auto store = store::OpenRocksDbStore(dir_ + "/store", options);
     ASSERT_TRUE(store.ok()) << store.status();
-    registry_ = std::make_unique<server::Registry>(std::shared_ptr<store::Store>(std::move(*store)));
+    registry_ =
+        std::make_unique<server::Registry>(std::shared_ptr<store::Store>(std::move(*store)));
     registry_->SetAuditSink([](const std::string&) {});
     Create(Obj("Node", "n1", Json::object()));
     PatchStatus("Node", "n1", {{"conditions", {{{"type", "Ready"}, {"status", "True"}}}}});
@@ -98,7 +98,9 @@ class IncidentRecorderTest : public ::testing::Test {
     }
     return false;
   }
-  Json SiStatus() { return registry_->Get("ServiceInstance", "si")->value("status", Json::object()); }
+  Json SiStatus() {
+    return registry_->Get("ServiceInstance", "si")->value("status", Json::object());
+  }
 
   std::string dir_;
   std::unique_ptr<server::Registry> registry_;
@@ -120,8 +122,9 @@ TEST_F(IncidentRecorderTest, StoresTheIncidentTheSummaryAndTheMetrics) {
   EXPECT_EQ(incident["spec"].value("source", ""), "pidfd");
   EXPECT_EQ(incident["status"].value("recoveryAction", ""), "Failover");
   EXPECT_EQ(incident["status"].value("recoveredBy", ""), "b");
-  ASSERT_TRUE(WaitFor([&] { return SiStatus().value("incidents", Json::object()).value("total", 0) == 1; }))
-      << SiStatus().dump(2);
+  ASSERT_TRUE(WaitFor([&] {
+    return SiStatus().value("incidents", Json::object()).value("total", 0) == 1;
+  })) << SiStatus().dump(2);
   EXPECT_EQ(SiStatus()["incidents"].value("last", ""), api::NameOf(incident));
   EXPECT_EQ(SiStatus()["incidents"].value("lastOutage", ""),
             incident["status"]["durations"].value("outage", ""));
@@ -129,9 +132,9 @@ TEST_F(IncidentRecorderTest, StoresTheIncidentTheSummaryAndTheMetrics) {
   absl::StatusOr<std::vector<metrics::ParsedFamily>> parsed =
       metrics::ParseExposition(metrics_.Render());
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_EQ(metrics::FindValue(*parsed, "vigil_incidents_total",
-                               {{"kind", "exec"}, {"source", "pidfd"}}),
-            1);
+  EXPECT_EQ(
+      metrics::FindValue(*parsed, "vigil_incidents_total", {{"kind", "exec"}, {"source", "pidfd"}}),
+      1);
   EXPECT_EQ(metrics::FindValue(*parsed, "vigil_failovers_total"), 1);
   EXPECT_EQ(metrics::FindValue(*parsed, "vigil_incident_outage_seconds_count"), 1);
 }

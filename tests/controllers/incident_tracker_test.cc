@@ -307,7 +307,8 @@ TEST(Availability, ResumesFromItsReport) {
 }
 
 TEST(Availability, LevelsFollowTheAssignments) {
-  api::ServiceInstance si = Si("s", {A("a", HaState::kActive, true), A("b", HaState::kStandby, true)});
+  api::ServiceInstance si =
+      Si("s", {A("a", HaState::kActive, true), A("b", HaState::kStandby, true)});
   EXPECT_EQ(LevelOf(si), ServiceLevel::kFull);
   si = Si("s", {A("a", HaState::kActive, true)});
   EXPECT_EQ(LevelOf(si), ServiceLevel::kPartial);
