@@ -28,6 +28,10 @@ const std::vector<KindInfo>& AllKinds() {
       {"Lease", "leases", "lease", {}, true,
        "A node agent's proof of life, named after its node and renewed "
        "several times per leaseDuration; the node fails when it expires."},
+      {"Incident", "incidents", "incident", {"inc"}, true,
+       "One failure and its handling: what failed, how it was detected, the recovery, "
+       "and the timestamps and durations of the four metrics (reaction, recovery, "
+       "outage, repair)."},
   };
   return *kinds;
 }

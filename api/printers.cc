@@ -165,6 +165,23 @@ std::vector<Column> LeaseColumns() {
           Text("Renewed", "When it was last renewed.", {"spec", "renewTime"})};
 }
 
+std::vector<Column> IncidentColumns() {
+  return {Computed("Failed", "The failed Component or Node.",
+                   [](const Json& obj) {
+                     const Json& kind = At(obj, {"spec", "failedKind"});
+                     const Json& name = At(obj, {"spec", "failedName"});
+                     return Json(Cat(kind.is_string() ? kind.get<std::string>() : "", "/",
+                                     name.is_string() ? name.get<std::string>() : ""));
+                   }),
+          Text("Source", "What detected the failure.", {"spec", "source"}),
+          Text("Phase", "Open, Recovered or Closed.", {"status", "phase"}),
+          Text("Recovery", "Failover, Restart or None.", {"status", "recoveryAction"}),
+          Text("Reaction", "Failure to first reaction.", {"status", "durations", "reaction"}),
+          Text("Outage", "Failure to service recovered.", {"status", "durations", "outage"}),
+          Text("Repair", "First reaction to unit repaired.", {"status", "durations", "repair"}),
+          Text("Reason", "The failure as reported.", {"spec", "reason"}, 1)};
+}
+
 std::vector<Column> KindColumns(std::string_view kind) {
   if (kind == "Node") return NodeColumns();
   if (kind == "ServiceGroup") return ServiceGroupColumns();
@@ -173,6 +190,7 @@ std::vector<Column> KindColumns(std::string_view kind) {
   if (kind == "ServiceInstance") return ServiceInstanceColumns();
   if (kind == "Operation") return OperationColumns();
   if (kind == "Lease") return LeaseColumns();
+  if (kind == "Incident") return IncidentColumns();
   return {};
 }
 

@@ -400,7 +400,9 @@ FieldSchema ServiceInstanceStatus() {
                             .ListMapKey("unit")),
        P("activeUnits", StringList("Units holding the active assignment.")),
        P("standbyUnits", StringList("Units holding a standby assignment.")),
-       P("message", String("Summary of the instance's state, in words."))});
+       P("message", String("Summary of the instance's state, in words.")),
+       P("incidents", IncidentSummary()),
+       P("availability", InstanceAvailability())});
 }
 
 FieldSchema BuildObjectMeta() {
@@ -436,6 +438,7 @@ const std::map<std::string, KindSchemas>& AllSchemas() {
       {"ServiceInstance", {ServiceInstanceSpec(), ServiceInstanceStatus()}},
       {"Operation", {OperationSpec(), OperationStatus()}},
       {"Lease", {LeaseSpec(), LeaseStatus()}},
+      {"Incident", {IncidentSpec(), IncidentStatus()}},
   };
   return *schemas;
 }

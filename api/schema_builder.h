@@ -119,6 +119,13 @@ FieldSchema OperationStatus();
 FieldSchema LeaseSpec();
 FieldSchema LeaseStatus();
 
+// The Incident schemas and the ServiceInstance status summaries
+// (schema_incident.cc).
+FieldSchema IncidentSpec();
+FieldSchema IncidentStatus();
+Field IncidentSummary();
+Field InstanceAvailability();
+
 }  // namespace vigil::api::schema_builder
 
 #endif  // VIGIL_API_SCHEMA_BUILDER_H_

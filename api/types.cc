@@ -244,6 +244,12 @@ Json ToJson(const ServiceInstanceStatus& status) {
   PutStrings(out, "activeUnits", status.active_units);
   PutStrings(out, "standbyUnits", status.standby_units);
   PutString(out, "message", status.message);
+  if (Json incidents = ToJson(status.incidents); !incidents.empty()) {
+    out["incidents"] = std::move(incidents);
+  }
+  if (Json availability = ToJson(status.availability); !availability.empty()) {
+    out["availability"] = std::move(availability);
+  }
   return out;
 }
 
@@ -254,6 +260,60 @@ Json ToJson(const OperationStatus& status) {
   PutString(out, "startTime", status.start_time);
   PutString(out, "completionTime", status.completion_time);
   PutString(out, "fromUnit", status.from_unit);
+  return out;
+}
+
+Json ToJson(const IncidentSpec& spec) {
+  Json out = {{"failedKind", spec.failed_kind},
+              {"failedName", spec.failed_name},
+              {"serviceAffecting", spec.service_affecting}};
+  PutString(out, "serviceUnit", spec.service_unit);
+  PutString(out, "node", spec.node);
+  PutString(out, "source", spec.source);
+  PutString(out, "reason", spec.reason);
+  PutStrings(out, "serviceInstances", spec.service_instances);
+  return out;
+}
+
+Json ToJson(const IncidentStatus& status) {
+  Json out = Json::object();
+  PutString(out, "phase", status.phase);
+  PutString(out, "recoveryAction", status.recovery_action);
+  PutString(out, "recoveredBy", status.recovered_by);
+  PutString(out, "failureTime", status.failure_time);
+  PutString(out, "detectionTime", status.detection_time);
+  PutString(out, "reactionTime", status.reaction_time);
+  PutString(out, "recoveredTime", status.recovered_time);
+  PutString(out, "repairedTime", status.repaired_time);
+  Json durations = Json::object();
+  PutString(durations, "reaction", status.durations.reaction);
+  PutString(durations, "recovery", status.durations.recovery);
+  PutString(durations, "outage", status.durations.outage);
+  PutString(durations, "repair", status.durations.repair);
+  if (!durations.empty()) out["durations"] = std::move(durations);
+  PutString(out, "message", status.message);
+  return out;
+}
+
+Json ToJson(const IncidentSummary& summary) {
+  if (summary == IncidentSummary()) return Json::object();
+  Json out = {{"total", summary.total}, {"open", summary.open}};
+  PutString(out, "last", summary.last);
+  PutString(out, "lastFailureTime", summary.last_failure_time);
+  PutString(out, "lastOutage", summary.last_outage);
+  return out;
+}
+
+Json ToJson(const InstanceAvailability& a) {
+  Json out = Json::object();
+  PutString(out, "since", a.since);
+  PutString(out, "observed", a.observed);
+  PutString(out, "unassigned", a.unassigned);
+  PutString(out, "partiallyAssigned", a.partially_assigned);
+  PutString(out, "availability", a.availability);
+  PutString(out, "target", a.target);
+  PutString(out, "downtimeBudget", a.downtime_budget);
+  PutString(out, "budgetRemaining", a.budget_remaining);
   return out;
 }
 

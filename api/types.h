@@ -352,6 +352,27 @@ struct Assignment {
   bool confirmed = false;
   bool operator==(const Assignment&) const = default;
 };
+// The incidents that touched an SI (written by the incident recorder).
+struct IncidentSummary {
+  int64_t total = 0;             // incidents recorded since the recorder began
+  int64_t open = 0;              // not yet recovered
+  std::string last;              // name of the latest Incident; empty: none
+  std::string last_failure_time;  // RFC 3339 (us)
+  std::string last_outage;       // e.g. "6.412ms"; empty: not service-affecting
+  bool operator==(const IncidentSummary&) const = default;
+};
+// Time without service, accumulated since `since` (incident recorder).
+struct InstanceAvailability {
+  std::string since;              // RFC 3339; empty: no accounting yet
+  std::string observed;           // time watched since then, e.g. "26h3m0s"
+  std::string unassigned;         // without a confirmed active assignment
+  std::string partially_assigned;  // active, but missing standbys
+  std::string availability;       // e.g. "99.99950%"
+  std::string target;             // e.g. "99.999%"
+  std::string downtime_budget;    // per year at the target, e.g. "5m15.576s"
+  std::string budget_remaining;   // downtime_budget - unassigned (may be negative)
+  bool operator==(const InstanceAvailability&) const = default;
+};
 struct ServiceInstanceStatus {
   int64_t observed_generation = 0;
   std::vector<Condition> conditions;
@@ -360,6 +381,8 @@ struct ServiceInstanceStatus {
   std::vector<std::string> active_units;
   std::vector<std::string> standby_units;
   std::string message;
+  IncidentSummary incidents;          // empty last and total 0: none
+  InstanceAvailability availability;  // empty since: none
 };
 struct ServiceInstance {
   ObjectMeta metadata;
@@ -399,8 +422,47 @@ struct Lease {
   LeaseSpec spec;
 };
 
+// ---- Incident ----
+// One failure and its handling (written by the incident recorder). Times are
+// RFC 3339 with microseconds; durations are Go-style ("6.412ms").
+struct IncidentSpec {
+  std::string failed_kind;  // Component or Node
+  std::string failed_name;
+  std::string service_unit;  // the failed component's unit; empty for a node
+  std::string node;
+  std::string source;  // pidfd, healthCheck, libvirt, lease, agent
+  std::string reason;
+  std::vector<std::string> service_instances;  // assigned to the failed unit(s)
+  bool service_affecting = false;  // one of them was active there
+};
+struct IncidentDurations {
+  std::string reaction;  // failure -> first reaction
+  std::string recovery;  // first reaction -> service recovered
+  std::string outage;    // failure -> service recovered
+  std::string repair;    // first reaction -> failed unit repaired
+  bool operator==(const IncidentDurations&) const = default;
+};
+struct IncidentStatus {
+  std::string phase;            // Open, Recovered or Closed
+  std::string recovery_action;  // Failover, Restart or None (not yet known: "")
+  std::string recovered_by;     // the unit active after the recovery
+  std::string failure_time;
+  std::string detection_time;
+  std::string reaction_time;
+  std::string recovered_time;
+  std::string repaired_time;
+  IncidentDurations durations;
+  std::string message;
+  bool operator==(const IncidentStatus&) const = default;
+};
+struct Incident {
+  ObjectMeta metadata;
+  IncidentSpec spec;
+  IncidentStatus status;
+};
+
 // Reads a whole object of kind T (Node, ServiceGroup, ServiceUnit, Component,
-// ServiceInstance, Operation or Lease). Defaults are applied to a copy first, so unset spec
+// ServiceInstance, Operation, Lease or Incident). Defaults are applied to a copy first, so unset spec
 // fields read as their schema defaults. An absent status reads as the
 // zero-valued status.
 // Errors: InvalidArgument if obj is not an object of T's kind, or a field has
@@ -415,6 +477,7 @@ template <> absl::StatusOr<Component> FromJson<Component>(const Json& obj);
 template <> absl::StatusOr<ServiceInstance> FromJson<ServiceInstance>(const Json& obj);
 template <> absl::StatusOr<Operation> FromJson<Operation>(const Json& obj);
 template <> absl::StatusOr<Lease> FromJson<Lease>(const Json& obj);
+template <> absl::StatusOr<Incident> FromJson<Incident>(const Json& obj);
 
 // The JSON of a status, as it goes under the object's "status" key. Empty
 // strings, empty lists and empty failures are omitted (so ValidateStatus
@@ -426,6 +489,10 @@ Json ToJson(const ServiceUnitStatus& status);
 Json ToJson(const ComponentStatus& status);
 Json ToJson(const ServiceInstanceStatus& status);
 Json ToJson(const OperationStatus& status);
+Json ToJson(const IncidentSpec& spec);
+Json ToJson(const IncidentStatus& status);
+Json ToJson(const IncidentSummary& summary);        // {} when empty
+Json ToJson(const InstanceAvailability& availability);  // {} when empty
 
 }  // namespace vigil::api
 

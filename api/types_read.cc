@@ -306,6 +306,25 @@ void ReadServiceInstanceSpec(Reader& r, ServiceInstanceSpec& spec) {
   }
 }
 
+void ReadIncidentSummary(Reader r, IncidentSummary& summary) {
+  summary.total = r.Int("total");
+  summary.open = r.Int("open");
+  summary.last = r.Str("last");
+  summary.last_failure_time = r.Str("lastFailureTime");
+  summary.last_outage = r.Str("lastOutage");
+}
+
+void ReadAvailability(Reader r, InstanceAvailability& a) {
+  a.since = r.Str("since");
+  a.observed = r.Str("observed");
+  a.unassigned = r.Str("unassigned");
+  a.partially_assigned = r.Str("partiallyAssigned");
+  a.availability = r.Str("availability");
+  a.target = r.Str("target");
+  a.downtime_budget = r.Str("downtimeBudget");
+  a.budget_remaining = r.Str("budgetRemaining");
+}
+
 void ReadServiceInstance(Reader& spec, Reader& status, ServiceInstance& instance) {
   ReadServiceInstanceSpec(spec, instance.spec);
   ServiceInstanceStatus& s = instance.status;
@@ -320,6 +339,8 @@ void ReadServiceInstance(Reader& spec, Reader& status, ServiceInstance& instance
   s.active_units = status.Strings("activeUnits");
   s.standby_units = status.Strings("standbyUnits");
   s.message = status.Str("message");
+  ReadIncidentSummary(status.Child("incidents"), s.incidents);
+  ReadAvailability(status.Child("availability"), s.availability);
 }
 
 std::optional<ExecHealthCheck> ReadExecHealthCheck(Reader r) {
@@ -441,6 +462,31 @@ void ReadLease(Reader& spec, Reader& /*status*/, Lease& lease) {
   lease.spec.acquire_time = spec.Str("acquireTime");
 }
 
+void ReadIncident(Reader& spec, Reader& status, Incident& incident) {
+  IncidentSpec& p = incident.spec;
+  p.failed_kind = spec.Str("failedKind");
+  p.failed_name = spec.Str("failedName");
+  p.service_unit = spec.Str("serviceUnit");
+  p.node = spec.Str("node");
+  p.source = spec.Str("source");
+  p.reason = spec.Str("reason");
+  p.service_instances = spec.Strings("serviceInstances");
+  p.service_affecting = spec.Bool("serviceAffecting");
+  IncidentStatus& s = incident.status;
+  s.phase = status.Str("phase");
+  s.recovery_action = status.Str("recoveryAction");
+  s.recovered_by = status.Str("recoveredBy");
+  s.failure_time = status.Str("failureTime");
+  s.detection_time = status.Str("detectionTime");
+  s.reaction_time = status.Str("reactionTime");
+  s.recovered_time = status.Str("recoveredTime");
+  s.repaired_time = status.Str("repairedTime");
+  Reader durations = status.Child("durations");
+  s.durations = {durations.Str("reaction"), durations.Str("recovery"), durations.Str("outage"),
+                 durations.Str("repair")};
+  s.message = status.Str("message");
+}
+
 }  // namespace
 
 template <>
@@ -476,6 +522,15 @@ absl::StatusOr<Operation> FromJson<Operation>(const Json& obj) {
 template <>
 absl::StatusOr<Lease> FromJson<Lease>(const Json& obj) {
   return ReadObject<Lease>(obj, "Lease", ReadLease);
+}
+
+}  // namespace vigil::api
+
+namespace vigil::api {
+
+template <>
+absl::StatusOr<Incident> FromJson<Incident>(const Json& obj) {
+  return ReadObject<Incident>(obj, "Incident", ReadIncident);
 }
 
 }  // namespace vigil::api

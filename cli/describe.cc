@@ -10,6 +10,7 @@
 #include "api/printers.h"
 #include "cli/commands.h"
 #include "cli/describe_format.h"
+#include "cli/describe_incident.h"
 #include "cli/kinds.h"
 #include "cli/merge.h"
 #include "cli/output.h"
@@ -116,12 +117,15 @@ std::string Describe(client::HttpClient& client, const Json& obj) {
   const Json spec = obj.value("spec", Json::object());
   absl::StrAppend(&text, "Spec:\n", DescribeValue(spec, 2));
   const Json status = obj.value("status", Json::object());
-  std::string rest = DescribeValue(status, 2, {"conditions", "assignments"});
+  std::string rest = DescribeValue(
+      status, 2, {"conditions", "assignments", "incidents", "availability", "durations"});
   absl::StrAppend(&text, "Status:", rest.empty() ? "  <none>\n" : "\n" + rest);
   absl::StrAppend(&text, DescribeConditions(status.value("conditions", Json())));
   if (api::KindOf(obj) == "ServiceInstance") {
     absl::StrAppend(&text, DescribeAssignments(status.value("assignments", Json())));
+    absl::StrAppend(&text, DescribeAvailability(obj), DescribeInstanceIncidents(client, obj));
   }
+  if (api::KindOf(obj) == "Incident") absl::StrAppend(&text, DescribeIncidentTimeline(obj));
   for (const Relation& relation : Relations()) {
     if (relation.described_kind == api::KindOf(obj)) {
       absl::StrAppend(&text, DescribeRelated(client, obj, relation));

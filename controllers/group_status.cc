@@ -144,6 +144,9 @@ api::ServiceInstanceStatus NextInstanceStatus(const api::ServiceInstance& si,
                                               const GroupView& view, absl::Time now) {
   api::ServiceInstanceStatus next;
   next.observed_generation = si.metadata.generation;
+  // The incident recorder's summaries are kept as they are.
+  next.incidents = si.status.incidents;
+  next.availability = si.status.availability;
   next.assignments = NextAssignments(si, outcome, view, now);
   for (const api::Assignment& a : next.assignments) {
     if (a.ha_state == api::HaState::kActive) next.active_units.push_back(a.unit);
@@ -176,6 +179,8 @@ api::ServiceInstanceStatus OrphanInstanceStatus(const api::ServiceInstance& si,
                                                 absl::Time now) {
   api::ServiceInstanceStatus next;
   next.observed_generation = si.metadata.generation;
+  next.incidents = si.status.incidents;
+  next.availability = si.status.availability;
   next.assignment_state = api::AssignmentState::kUnassigned;
   next.conditions = si.status.conditions;
   next.message = absl::StrCat("ServiceGroup ", si.spec.service_group, " not found");

@@ -13,6 +13,7 @@
 
 #include <httplib.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "base/http_listener.h"
@@ -67,7 +68,9 @@ class ApiServer::Impl {
   Impl(Registry* registry, ApiServerOptions options)
       : options_(std::move(options)),
         registry_(*registry),
-        handlers_(*registry, sessions_, absl::FromChrono(options_.watch_heartbeat)) {}
+        handlers_(*registry, sessions_, absl::FromChrono(options_.watch_heartbeat)) {
+    if (options_.metrics != nullptr) RegisterMetrics();
+  }
   ~Impl() { Stop(); }
 
   absl::StatusOr<int> Start();
@@ -83,6 +86,11 @@ class ApiServer::Impl {
   bool Authenticate(const httplib::Request& req, httplib::Response& res,
                     std::optional<auth::Identity>* identity);
   void Dispatch(Method method, const httplib::Request& req, httplib::Response& res);
+  void Route(Method method, const httplib::Request& req, httplib::Response& res);
+  // With a metrics registry: adds the API server's families to it.
+  void RegisterMetrics();
+  // Counts a request that took `seconds`.
+  void CountRequest(const httplib::Request& req, const httplib::Response& res, double seconds);
   bool ServeFixedPath(const httplib::Request& req, httplib::Response& res);
   void ServeResource(Method method, std::string_view rest,
                      const std::optional<auth::Identity>& identity,
@@ -97,7 +105,51 @@ class ApiServer::Impl {
   std::thread listener_;
   int port_ = 0;
   bool running_ = false;
+  metrics::Family<metrics::Counter>* requests_ = nullptr;
+  metrics::Family<metrics::Histogram>* latency_ = nullptr;
 };
+
+void ApiServer::Impl::RegisterMetrics() {
+  metrics::Registry& registry = *options_.metrics;
+  requests_ = &registry.AddCounter(
+      "vigil_api_requests_total",
+      "API requests served, by Kubernetes verb (\"other\" for discovery, health, metrics and "
+      "logs) and HTTP status code.",
+      {"verb", "code"});
+  latency_ = &registry.AddHistogram(
+      "vigil_api_request_duration_seconds",
+      "Time to serve an API request (a watch: until its stream began), by verb.", {"verb"},
+      metrics::DurationBuckets());
+  registry.AddCollector("vigil_api_watches", "Watch streams being served.",
+                        metrics::Type::kGauge, {}, [this] {
+                          return std::vector<metrics::Sample>{
+                              {{}, static_cast<double>(sessions_.size())}};
+                        });
+  registry.AddCollector("vigil_store_revision", "The store's current revision.",
+                        metrics::Type::kGauge, {}, [this] {
+                          return std::vector<metrics::Sample>{
+                              {{}, static_cast<double>(registry_.store().CurrentRevision())}};
+                        });
+  registry.AddCollector("vigil_store_compacted_revision",
+                        "Events at or below this revision are compacted away.",
+                        metrics::Type::kGauge, {}, [this] {
+                          return std::vector<metrics::Sample>{
+                              {{}, static_cast<double>(registry_.store().CompactedRevision())}};
+                        });
+}
+
+void ApiServer::Impl::CountRequest(const httplib::Request& req, const httplib::Response& res,
+                                   double seconds) {
+  if (requests_ == nullptr) return;
+  absl::string_view rest = req.path;
+  std::string verb = "other";
+  if (absl::ConsumePrefix(&rest, kGroupVersionPrefix)) {
+    absl::StatusOr<ResourcePath> path = ParseResourcePath(std::string_view(rest.data(), rest.size()));
+    if (path.ok()) verb = VerbOf(req.method, *path, req);
+  }
+  requests_->With({verb, std::to_string(res.status)}).Increment();
+  latency_->With({verb}).Observe(seconds);
+}
 
 absl::Status ApiServer::Impl::CreateServer() {
   const bool tls = !options_.tls_cert_file.empty();
@@ -219,6 +271,16 @@ bool ApiServer::Impl::Authenticate(const httplib::Request& req, httplib::Respons
 
 void ApiServer::Impl::Dispatch(Method method, const httplib::Request& req,
                                httplib::Response& res) {
+  const auto start = std::chrono::steady_clock::now();
+  Route(method, req, res);
+  // httplib sets 200 after the handler when it left the status unset (-1).
+  if (res.status == -1) res.status = 200;
+  CountRequest(req, res,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+void ApiServer::Impl::Route(Method method, const httplib::Request& req,
+                            httplib::Response& res) {
   std::optional<auth::Identity> identity;
   if (!Authenticate(req, res, &identity)) return;
   absl::string_view rest = req.path;
@@ -274,6 +336,8 @@ bool ApiServer::Impl::ServeFixedPath(const httplib::Request& req,
   const std::string path = Trimmed(req.path);
   if (path == "/healthz" || path == "/readyz" || path == "/livez") {
     res.set_content("ok", "text/plain");
+  } else if (path == "/metrics" && options_.metrics != nullptr) {
+    res.set_content(options_.metrics->Render(), metrics::kContentType);
   } else if (path == "/version") {
     WriteJson(res, 200, VersionInfo());
   } else if (path == "/api") {

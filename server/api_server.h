@@ -3,7 +3,10 @@
 // Serves group vigil.io/v1 (cluster-scoped): /version, /api, /apis,
 // /apis/vigil.io/v1 discovery, /openapi/v3 (+ per-group document), CRUD,
 // PATCH (merge; strategic merge treated as merge), /status, watch streams,
-// Table output, errors as Kubernetes Status objects, /healthz and /readyz.
+// Table output, errors as Kubernetes Status objects, /healthz and /readyz,
+// and with a metrics registry /metrics (Prometheus text format: the
+// registry's families plus the API server's own request counts, latencies,
+// watch count and store revision; readable by any authenticated role).
 // Each connection runs on its own thread so long watches never starve
 // ordinary requests.
 //
@@ -27,6 +30,7 @@
 
 #include "absl/status/statusor.h"
 #include "auth/token_file.h"
+#include "metrics/metrics.h"
 #include "server/log_handler.h"
 #include "server/registry.h"
 
@@ -46,6 +50,10 @@ struct ApiServerOptions {
   // Secure mode: who a bearer token is. REQUIRES: outlives the server, and
   // set exactly when tls_cert_file is.
   auth::TokenAuthenticator* authenticator = nullptr;
+  // Serves /metrics from this registry, adding the API server's families to
+  // it (vigil_api_*, vigil_store_revision); unset: no /metrics (404).
+  // REQUIRES: outlives the server; one ApiServer per registry.
+  metrics::Registry* metrics = nullptr;
 };
 
 class ApiServer {

@@ -25,21 +25,23 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "agent/component_log.h"
 #include "agent/node_agent.h"
 #include "api/duration.h"
 #include "api/object.h"
-#include "absl/strings/ascii.h"
 #include "auth/files.h"
 #include "auth/token_file.h"
 #include "client/http_client.h"
+#include "cmd/vigild/fence_local.h"
 #include "cmd/vigild/security.h"
 #include "controllers/assignment_controller.h"
-#include "cmd/vigild/fence_local.h"
+#include "controllers/incident_recorder.h"
 #include "controllers/node_fencer.h"
 #include "controllers/node_lease_controller.h"
+#include "metrics/metrics.h"
 #include "server/api_server.h"
 #include "server/kubeconfig.h"
 #include "server/registry.h"
@@ -57,7 +59,15 @@ struct LeaseFlags {
   std::string self_fence_after = "500ms";
 };
 
+// The incident recorder's retention and the availability target.
+struct IncidentFlags {
+  std::string max_age = "168h";  // 7 days
+  int64_t max_count = 1000;
+  double availability_target = 99.999;
+};
+
 struct Flags {
+  IncidentFlags incidents;
   std::string data_dir = ".vigil/data";
   std::string listen = "127.0.0.1:8443";
   std::string node;  // default: the host name
@@ -266,6 +276,40 @@ absl::StatusOr<vigil::agent::NodeAgentOptions> AgentOptions(const std::string& n
   return options;
 }
 
+void AddIncidentFlags(CLI::App& app, IncidentFlags& flags) {
+  app.add_option("--incident-max-age", flags.max_age,
+                 "Incidents older than this are deleted (a duration: 168h is 7 days)")
+      ->capture_default_str();
+  app.add_option("--incident-max-count", flags.max_count,
+                 "Beyond this many Incidents, the oldest are deleted")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
+  app.add_option("--availability-target", flags.availability_target,
+                 "Availability target in percent for each ServiceInstance's downtime budget "
+                 "(99.999 allows 5m15.6s a year)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 100.0));
+}
+
+// The recorder's options from the flags. Errors name the flag.
+absl::StatusOr<vigil::controllers::IncidentRecorderOptions> RecorderOptions(
+    const IncidentFlags& flags, vigil::metrics::Registry* metrics) {
+  vigil::controllers::IncidentRecorderOptions options;
+  absl::StatusOr<std::chrono::milliseconds> max_age = vigil::api::ParseDuration(flags.max_age);
+  if (!max_age.ok() || max_age->count() <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--incident-max-age \"", flags.max_age, "\": ",
+        max_age.ok() ? "must be more than 0" : max_age.status().message(),
+        " (a duration such as 168h or 30m)"));
+  }
+  options.max_age = absl::FromChrono(*max_age);
+  options.max_count = static_cast<size_t>(flags.max_count);
+  options.availability_target = flags.availability_target;
+  options.metrics = metrics;
+  options.log = [](const std::string& line) { Log("incident recorder: " + line); };
+  return options;
+}
+
 int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
           const sigset_t& signals) {
   const fs::path data_dir = fs::absolute(flags.data_dir).lexically_normal();
@@ -275,7 +319,15 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
     return 1;
   }
   vigil::server::Registry registry(std::shared_ptr<vigil::store::Store>(std::move(*store)));
+  vigil::metrics::Registry metrics;
+  absl::StatusOr<vigil::controllers::IncidentRecorderOptions> recorder_options =
+      RecorderOptions(flags.incidents, &metrics);
+  if (!recorder_options.ok()) {
+    Log(std::string(recorder_options.status().message()));
+    return 1;
+  }
   vigil::server::ApiServerOptions server_options = listen;
+  server_options.metrics = &metrics;
   vigil::vigild::SecurityConfig security;
   const bool secure = SecureMode(flags, listen);
   if (secure) {
@@ -310,6 +362,7 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
   vigil::controllers::NodeFencerOptions fencer_options;
   fencer_options.log = [](const std::string& line) { Log("node fencer: " + line); };
   vigil::controllers::NodeFencer fencer(&registry, fencer_options);
+  vigil::controllers::IncidentRecorder incidents(&registry, *recorder_options);
   // The embedded node agent serves this host's node; its components keep
   // running when vigild stops, and the next vigild adopts them.
   absl::StatusOr<vigil::agent::NodeAgentOptions> agent_options =
@@ -325,7 +378,8 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
        [&] { assignments.Stop(); }},
       {"node agent", [&] { return agent.Start(); }, [&] { agent.Stop(); }},
       {"node lease controller", [&] { return leases.Start(); }, [&] { leases.Stop(); }},
-      {"node fencer", [&] { return fencer.Start(); }, [&] { fencer.Stop(); }}};
+      {"node fencer", [&] { return fencer.Start(); }, [&] { fencer.Stop(); }},
+      {"incident recorder", [&] { return incidents.Start(); }, [&] { incidents.Stop(); }}};
   size_t started = 0;
   if (status.ok()) status = StartComponents(components, &started);
   if (!status.ok()) {
@@ -454,6 +508,7 @@ int main(int argc, char** argv) {
   app.add_option("--node", flags.node, "This node's name (default: the host name)");
   AddLeaseFlags(&app, &flags.lease);
   AddSecurityFlags(app, flags.security);
+  AddIncidentFlags(app, flags.incidents);
   AgentFlags agent_flags;
   CLI::App* agent = app.add_subcommand("agent", "Run only the node agent of a node, against a "
                                                 "vigild elsewhere");

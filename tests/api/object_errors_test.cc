@@ -25,7 +25,8 @@ TEST(AllKinds, StableOrderAndNames) {
                                  "Component/components/component/comp",
                                  "ServiceInstance/serviceinstances/serviceinstance/si",
                                  "Operation/operations/operation/op",
-                                 "Lease/leases/lease/-"));
+                                 "Lease/leases/lease/-",
+                                 "Incident/incidents/incident/inc"));
 }
 
 TEST(FindKind, AnyNameAnyCase) {

@@ -16,7 +16,7 @@ using ::testing::IsEmpty;
 
 const std::vector<std::string> kKinds = {"Node", "ServiceGroup", "ServiceUnit",
                                          "Component", "ServiceInstance",
-                                         "Operation", "Lease"};
+                                         "Operation", "Lease", "Incident"};
 
 // Every dotted path below `schema` ("redundancyModel", "recovery.unitRestartMax",
 // "csis[].name").
@@ -97,7 +97,13 @@ TEST(Schema, CoversTheResourceModelExactly) {
             StatusPaths({"assignmentState", "assignments", "assignments[].unit",
                          "assignments[].node", "assignments[].haState",
                          "assignments[].since", "assignments[].confirmed",
-                         "activeUnits", "standbyUnits", "message"}));
+                         "activeUnits", "standbyUnits", "message", "incidents",
+                         "incidents.total", "incidents.open", "incidents.last",
+                         "incidents.lastFailureTime", "incidents.lastOutage", "availability",
+                         "availability.since", "availability.observed",
+                         "availability.unassigned", "availability.partiallyAssigned",
+                         "availability.availability", "availability.target",
+                         "availability.downtimeBudget", "availability.budgetRemaining"}));
   EXPECT_EQ(Paths(SpecSchema("op")), (std::set<std::string>{"action", "target"}));
   EXPECT_EQ(Paths(StatusSchema("Operation")),
             StatusPaths({"phase", "message", "startTime", "completionTime",

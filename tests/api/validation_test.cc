@@ -166,12 +166,12 @@ INSTANTIATE_TEST_SUITE_P(
                        "apiVersion: vigil.io/v1\nkind: Pod\nmetadata: {name: n}\n",
                        {"kind: Unsupported value: \"Pod\": supported values: "
                         "\"Node\", \"ServiceGroup\", \"ServiceUnit\", "
-                        "\"Component\", \"ServiceInstance\", \"Operation\", \"Lease\""}},
+                        "\"Component\", \"ServiceInstance\", \"Operation\", \"Lease\", \"Incident\""}},
         ValidationCase{"KindIsCaseSensitive",
                        "apiVersion: vigil.io/v1\nkind: node\nmetadata: {name: n}\n",
                        {"kind: Unsupported value: \"node\": supported values: "
                         "\"Node\", \"ServiceGroup\", \"ServiceUnit\", "
-                        "\"Component\", \"ServiceInstance\", \"Operation\", \"Lease\""}},
+                        "\"Component\", \"ServiceInstance\", \"Operation\", \"Lease\", \"Incident\""}},
         ValidationCase{"UnknownTopLevelField", Node("{}") + "specs: {}\n",
                        {"specs: unknown field"}},
         ValidationCase{"SpecNotAnObject", Node("[1, 2]"),
