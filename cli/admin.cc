@@ -43,6 +43,7 @@ struct Run {
   std::unique_ptr<client::HttpClient> client;
   ProgressPrinter printer;
   SteadyClock::time_point deadline;
+  ClusterFeed feed;
 };
 
 absl::StatusOr<ObjectRef> ParseTarget(AdminVerb verb, const std::vector<std::string>& args) {
@@ -112,7 +113,7 @@ absl::Status ApplyVerb(Run& run, AdminVerb verb, std::optional<AdminState> only_
 absl::Status Wait(Run& run, Condition condition, const std::string& what) {
   WaitOptions options{.deadline = run.deadline, .what = what};
   absl::Status status =
-      WaitFor(*run.client, run.target, std::move(condition), options, run.printer, run.ctx.out());
+      WaitFor(run.feed, run.target, std::move(condition), options, run.printer, run.ctx.out());
   if (absl::IsDeadlineExceeded(status)) {
     return absl::DeadlineExceededError(api::Cat(
         status.message(), " (after ", api::FormatDuration(run.timeout), "; the admin state stays "
@@ -236,6 +237,14 @@ absl::Status Repaired(Run& run) {
 }
 
 absl::Status Dispatch(Run& run) {
+  if (run.wait) {
+    // Followed from before the change, so that the first progress line
+    // says where the assignments were and no later version is missed.
+    if (absl::Status started = run.feed.Start(*run.client); !started.ok()) return started;
+    const ClusterView& view = run.feed.view();
+    run.printer.Update(view, FollowedInstances(view, run.target), TargetUnits(view, run.target),
+                       run.ctx.out());
+  }
   switch (run.verb) {
     case AdminVerb::kLock:
     case AdminVerb::kShutdown:
@@ -286,7 +295,8 @@ int RunAdmin(const Context& ctx, const AdminOptions& options) {
           .timeout = *timeout,
           .client = ctx.NewClient(),
           .printer = {},
-          .deadline = SteadyClock::now() + *timeout};
+          .deadline = SteadyClock::now() + *timeout,
+          .feed = {}};
   absl::Status status = Dispatch(run);
   if (!status.ok()) {
     PrintError(ctx, status);

@@ -229,7 +229,8 @@ void ProgressPrinter::Update(const ClusterView& view, const std::set<std::string
     now.standby = Holders(si, [](const auto& a) {
       return a.ha_state == HaState::kStandby && a.confirmed;
     });
-    now.quiesce = Holders(si, Quiescing);
+    now.quiescing = Holders(si, [](const auto& a) { return a.ha_state == HaState::kQuiescing; });
+    now.quiesced = Holders(si, [](const auto& a) { return a.ha_state == HaState::kQuiesced; });
     now.transition = std::any_of(si.status.assignments.begin(), si.status.assignments.end(),
                                  [](const auto& a) { return !a.confirmed || Quiescing(a); });
     const std::string ref = api::Cat("si/", name, ": ");
@@ -238,14 +239,19 @@ void ProgressPrinter::Update(const ClusterView& view, const std::set<std::string
                                     [&](const auto& a) { return target_units.contains(a.unit); });
       if (here || target_units.empty()) {
         out << ref << "active " << (now.active.empty() ? "none" : now.active) << ", standby "
-            << (now.standby.empty() ? "none" : now.standby) << "\n";
+            << (now.standby.empty() ? "none" : now.standby)
+            << (now.quiescing.empty() ? "" : ", quiescing " + now.quiescing)
+            << (now.quiesced.empty() ? "" : ", quiesced " + now.quiesced) << "\n";
       }
       seen_[name] = now;
       continue;
     }
     Seen& before = seen_[name];
-    if (now.quiesce != before.quiesce && !now.quiesce.empty()) {
-      out << ref << "quiesced on " << now.quiesce << "\n";
+    if (now.quiescing != before.quiescing && !now.quiescing.empty()) {
+      out << ref << "quiescing on " << now.quiescing << "\n";
+    }
+    if (now.quiesced != before.quiesced && !now.quiesced.empty()) {
+      out << ref << "quiesced on " << now.quiesced << "\n";
     }
     if (now.active != before.active) {
       if (!now.active.empty()) {

@@ -79,7 +79,7 @@ std::vector<std::string> OperationsInProgress(const ClusterView& view, const Adm
 // Prints one line per change of the followed SIs' assignments:
 //   si/web: active b on n2 (was a on n1) ✓     (the active is confirmed)
 //   si/web: standby a on n1 ✓
-//   si/web: quiesced on a (n1)
+//   si/web: quiesced on a on n1              (quiescing on a shutdown)
 //   si/web: no standby (was b on n2)
 //   si/web: no active (was a on n1): <the SI's status message>
 // The first call prints the current assignments of the SIs held on the
@@ -93,7 +93,8 @@ class ProgressPrinter {
   struct Seen {
     std::string active;      // confirmed actives, "a on n1"
     std::string standby;     // confirmed standbys
-    std::string quiesce;     // units quiescing or quiesced
+    std::string quiescing;   // units quiescing (shutdown)
+    std::string quiesced;    // units quiesced (lock, switchover)
     bool transition = false; // an unconfirmed or quiesc* assignment exists
   };
   bool first_ = true;

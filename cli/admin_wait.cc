@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/strings.h"
@@ -227,16 +228,78 @@ Condition Then(Condition first, Condition second) {
   };
 }
 
-absl::Status WaitFor(client::Client& client, const AdminTarget& target, Condition condition,
+namespace {
+
+int64_t VersionOf(const api::ServiceInstance& si) {
+  int64_t version = 0;
+  return absl::SimpleAtoi(si.metadata.resource_version, &version) ? version : 0;
+}
+
+}  // namespace
+
+absl::Status ClusterFeed::Start(client::Client& client) {
+  client_ = &client;
+  absl::StatusOr<std::unique_ptr<client::WatchStream>> watch = client.Watch("ServiceInstance");
+  if (watch.ok()) watch_ = *std::move(watch);
+  return Refresh();
+}
+
+absl::Status ClusterFeed::Refresh() {
+  absl::StatusOr<ClusterView> read = ReadClusterView(*client_);
+  if (!read.ok()) return read.status();
+  for (auto& [name, si] : read->instances) {
+    auto seen = view_.instances.find(name);
+    if (seen != view_.instances.end() && VersionOf(seen->second) > VersionOf(si)) {
+      si = seen->second;
+    }
+  }
+  view_ = *std::move(read);
+  return absl::OkStatus();
+}
+
+bool ClusterFeed::Next(SteadyClock::time_point until) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(until - SteadyClock::now());
+  if (left.count() <= 0) return false;
+  if (watch_ == nullptr) {
+    std::this_thread::sleep_for(left);
+    return false;
+  }
+  absl::StatusOr<std::optional<client::WatchEvent>> event = watch_->Next(left);
+  if (!event.ok()) {
+    watch_.reset();  // broken or expired: polling alone from here
+    return false;
+  }
+  if (!event->has_value() || (*event)->type == client::WatchEvent::Type::kBookmark) return false;
+  const std::string name = api::NameOf((*event)->object);
+  if ((*event)->type == client::WatchEvent::Type::kDeleted) {
+    return view_.instances.erase(name) > 0;
+  }
+  absl::StatusOr<api::ServiceInstance> si = api::FromJson<api::ServiceInstance>((*event)->object);
+  if (!si.ok()) return false;
+  auto seen = view_.instances.find(name);
+  if (seen != view_.instances.end() && VersionOf(seen->second) >= VersionOf(*si)) return false;
+  view_.instances[name] = *std::move(si);
+  return true;
+}
+
+absl::Status WaitFor(ClusterFeed& feed, const AdminTarget& target, Condition condition,
                      const WaitOptions& options, ProgressPrinter& printer, std::ostream& out) {
   std::string pending = "no answer from the server yet";
+  SteadyClock::time_point next_read = SteadyClock::now();
+  bool changed = true;
   for (;;) {
-    const SteadyClock::time_point now = SteadyClock::now();
-    absl::StatusOr<ClusterView> view = ReadClusterView(client);
-    if (!view.ok() && !absl::IsUnavailable(view.status())) return view.status();
-    if (view.ok()) {
-      printer.Update(*view, FollowedInstances(*view, target), TargetUnits(*view, target), out);
-      Verdict verdict = condition(*view, now);
+    SteadyClock::time_point now = SteadyClock::now();
+    if (now >= next_read) {
+      absl::Status read = feed.Refresh();
+      if (!read.ok() && !absl::IsUnavailable(read)) return read;
+      changed = read.ok();
+      next_read = now + options.poll;
+    }
+    if (changed) {
+      const ClusterView& view = feed.view();
+      printer.Update(view, FollowedInstances(view, target), TargetUnits(view, target), out);
+      Verdict verdict = condition(view, now);
       if (verdict.state == State::kDone) return absl::OkStatus();
       if (verdict.state == State::kFailed) {
         return absl::FailedPreconditionError(api::Cat(options.what, ": ", verdict.detail));
@@ -247,7 +310,7 @@ absl::Status WaitFor(client::Client& client, const AdminTarget& target, Conditio
       return absl::DeadlineExceededError(
           api::Cat("timed out waiting for ", options.what, ": ", pending));
     }
-    std::this_thread::sleep_for(options.poll);
+    changed = feed.Next(std::min(next_read, options.deadline));
   }
 }
 

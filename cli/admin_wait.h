@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <set>
 #include <string>
@@ -59,18 +60,43 @@ Condition OperationDone(const std::string& name, std::ostream& out);
 // Both conditions, `first` until it is done, then `second`.
 Condition Then(Condition first, Condition second);
 
+// The cluster as the admin commands see it while they wait: a full read
+// every poll period, and between reads every version of every
+// ServiceInstance from a watch (so a quiesced assignment that lasts a few
+// milliseconds is still seen). Without a watch (the server refused one) it
+// only polls.
+class ClusterFeed {
+ public:
+  // Opens the watch, then reads the view. Start it before changing anything
+  // so that no version written after the change is missed.
+  // Errors: the client's, when the view cannot be read.
+  absl::Status Start(client::Client& client);
+  // Re-reads the whole view, keeping instances the watch has seen newer.
+  absl::Status Refresh();
+  // Waits until `until` for the next ServiceInstance change and applies it;
+  // true if one was applied. Sleeps until `until` without a watch.
+  bool Next(SteadyClock::time_point until);
+  const ClusterView& view() const { return view_; }
+
+ private:
+  client::Client* client_ = nullptr;
+  std::unique_ptr<client::WatchStream> watch_;
+  ClusterView view_;
+};
+
 struct WaitOptions {
   SteadyClock::time_point deadline;
   std::chrono::milliseconds poll{50};
   std::string what;  // "lock of node/n1", for the timeout message
 };
 
-// Polls the server every options.poll until `condition` is done or failed
-// or the deadline passes, printing progress lines of the target's followed
-// SIs to `out`. Errors: DeadlineExceeded "timed out waiting for <what>:
+// Follows `feed` (started) until `condition` is done or failed or the
+// deadline passes, re-reading the whole view every options.poll and
+// printing progress lines of the target's followed SIs to `out` at every
+// change. Errors: DeadlineExceeded "timed out waiting for <what>:
 // <what is still awaited>", FailedPrecondition with the condition's failure,
 // or the client's error when the server cannot be read.
-absl::Status WaitFor(client::Client& client, const AdminTarget& target, Condition condition,
+absl::Status WaitFor(ClusterFeed& feed, const AdminTarget& target, Condition condition,
                      const WaitOptions& options, ProgressPrinter& printer, std::ostream& out);
 
 }  // namespace vigil::cli

@@ -191,7 +191,8 @@ TEST_F(AdminTest, BadArgumentsSayWhatIsValid) {
 TEST_F(AdminTest, LockFollowsTheSwitchoverUntilTheNodeHoldsNothing) {
   Assign({{"a", "n1", "Active", true}, {"b", "n2", "Standby", true}});
   std::unique_ptr<Background> lock = Start({"lock", "node", "n1", "--timeout", "20s"});
-  ASSERT_TRUE(WaitOutput(*lock, "si/web: active a on n1, standby b on n2\n"))
+  ASSERT_TRUE(WaitOutput(*lock, "si/web: active a on n1, standby b on n2\n"
+                               "node/n1: Unlocked -> Locked\n"))
       << lock->out_buf.Snapshot() << lock->err_buf.Snapshot();
   EXPECT_EQ(AdminStateOf("Node", "n1"), "Locked");
   // What the assignment controller writes for a graceful switchover.
@@ -211,7 +212,7 @@ TEST_F(AdminTest, LockFollowsTheSwitchoverUntilTheNodeHoldsNothing) {
 TEST_F(AdminTest, LockFailsWhenNoOtherUnitCanTakeTheSi) {
   Assign({{"a", "n1", "Active", true}});
   std::unique_ptr<Background> lock = Start({"lock", "su", "a", "--timeout", "20s"});
-  ASSERT_TRUE(WaitOutput(*lock, "si/web: active a on n1, standby none\n"))
+  ASSERT_TRUE(WaitOutput(*lock, "si/web: active a on n1, standby none\nsu/a: Unlocked -> Locked\n"))
       << lock->err_buf.Snapshot();
   Assign({}, "no unit in service can take it");
   ASSERT_EQ(lock->exit_code.get(), 1);
@@ -228,7 +229,7 @@ TEST_F(AdminTest, WaitingStopsAtTheTimeoutSayingWhatIsMissing) {
   EXPECT_EQ(lock.exit_code, 1);
   EXPECT_THAT(lock.err, HasSubstr("error: timed out waiting for lock of node/n1: still "
                                   "assigned: si/web Active on a (after 1s;"));
-  CliResult unlock = Vigil({"unlock", "si", "web", "--timeout", "1s"});
+  CliResult unlock = Vigil({"unlock", "si", "web", "--timeout", "5s"});
   EXPECT_EQ(unlock.exit_code, 0) << "already Unlocked: " << unlock.err;
 }
 
