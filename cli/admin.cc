@@ -138,6 +138,12 @@ absl::Status LockOrShutdown(Run& run, AdminVerb verb) {
   if (absl::Status set = ApplyVerb(run, verb); !set.ok() || !run.wait) return set;
   absl::Status released = Wait(
       run, Released(run.target, ActiveOnTarget(*before, run.target), kUnservedGrace), What(run, verb));
+  if (absl::IsFailedPrecondition(released)) {
+    return absl::FailedPreconditionError(
+        api::Cat(released.message(), "; ", TargetRef(run.target), " stays ",
+                 verb == AdminVerb::kShutdown ? "ShuttingDown" : "Locked", " (vigil unlock ",
+                 TargetRef(run.target), " gives the work back)"));
+  }
   if (!released.ok() || verb != AdminVerb::kShutdown) return released;
   run.ctx.out() << "shutdown of " << TargetRef(run.target) << " complete: nothing assigned\n";
   return ApplyVerb(run, AdminVerb::kLock, AdminState::kShuttingDown);

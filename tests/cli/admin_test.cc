@@ -218,7 +218,8 @@ TEST_F(AdminTest, LockFailsWhenNoOtherUnitCanTakeTheSi) {
   ASSERT_EQ(lock->exit_code.get(), 1);
   EXPECT_EQ(lock->err_buf.Snapshot(),
             "error: lock of su/a: si/web has no active assignment: no other unit can take it "
-            "(no unit in service can take it)\n");
+            "(no unit in service can take it); su/a stays Locked (vigil unlock su/a gives the "
+            "work back)\n");
 }
 
 TEST_F(AdminTest, WaitingStopsAtTheTimeoutSayingWhatIsMissing) {
