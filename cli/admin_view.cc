@@ -216,25 +216,49 @@ std::vector<std::string> OperationsInProgress(const ClusterView& view,
   return lines;
 }
 
+ProgressPrinter::Seen ProgressPrinter::SeenOf(const api::ServiceInstance& si) {
+  Seen seen;
+  seen.active = Holders(si, [](const auto& a) { return a.ha_state == HaState::kActive && a.confirmed; });
+  seen.standby =
+      Holders(si, [](const auto& a) { return a.ha_state == HaState::kStandby && a.confirmed; });
+  seen.quiescing = Holders(si, [](const auto& a) { return a.ha_state == HaState::kQuiescing; });
+  seen.quiesced = Holders(si, [](const auto& a) { return a.ha_state == HaState::kQuiesced; });
+  seen.transition = std::any_of(si.status.assignments.begin(), si.status.assignments.end(),
+                                [](const auto& a) { return !a.confirmed || Quiescing(a); });
+  return seen;
+}
+
+void ProgressPrinter::PrintChanges(const std::string& ref, const Seen& before, const Seen& now,
+                                   const std::string& message, std::ostream& out) {
+  if (now.quiescing != before.quiescing && !now.quiescing.empty()) {
+    out << ref << "quiescing on " << now.quiescing << "\n";
+  }
+  if (now.quiesced != before.quiesced && !now.quiesced.empty()) {
+    out << ref << "quiesced on " << now.quiesced << "\n";
+  }
+  if (now.active != before.active && !now.active.empty()) {
+    out << ref << "active " << now.active
+        << (before.active.empty() ? "" : api::Cat(" (was ", before.active, ")")) << " \u2713\n";
+  } else if (now.active != before.active && !now.transition) {
+    out << ref << "no active (was " << before.active << ")" << Quoted(message) << "\n";
+  }
+  if (now.standby != before.standby && !now.standby.empty()) {
+    out << ref << "standby " << now.standby << " \u2713\n";
+  } else if (now.standby != before.standby && !now.transition) {
+    out << ref << "no standby (was " << before.standby << ")\n";
+  }
+}
+
 void ProgressPrinter::Update(const ClusterView& view, const std::set<std::string>& instances,
                              const std::set<std::string>& target_units, std::ostream& out) {
   for (const std::string& name : instances) {
     auto it = view.instances.find(name);
     if (it == view.instances.end()) continue;
     const api::ServiceInstance& si = it->second;
-    Seen now;
-    now.active = Holders(si, [](const auto& a) {
-      return a.ha_state == HaState::kActive && a.confirmed;
-    });
-    now.standby = Holders(si, [](const auto& a) {
-      return a.ha_state == HaState::kStandby && a.confirmed;
-    });
-    now.quiescing = Holders(si, [](const auto& a) { return a.ha_state == HaState::kQuiescing; });
-    now.quiesced = Holders(si, [](const auto& a) { return a.ha_state == HaState::kQuiesced; });
-    now.transition = std::any_of(si.status.assignments.begin(), si.status.assignments.end(),
-                                 [](const auto& a) { return !a.confirmed || Quiescing(a); });
+    Seen now = SeenOf(si);
     const std::string ref = api::Cat("si/", name, ": ");
-    if (first_ || !seen_.contains(name)) {
+    auto before = seen_.find(name);
+    if (first_ || before == seen_.end()) {
       const bool here = std::any_of(si.status.assignments.begin(), si.status.assignments.end(),
                                     [&](const auto& a) { return target_units.contains(a.unit); });
       if (here || target_units.empty()) {
@@ -246,35 +270,12 @@ void ProgressPrinter::Update(const ClusterView& view, const std::set<std::string
       seen_[name] = now;
       continue;
     }
-    Seen& before = seen_[name];
-    if (now.quiescing != before.quiescing && !now.quiescing.empty()) {
-      out << ref << "quiescing on " << now.quiescing << "\n";
-    }
-    if (now.quiesced != before.quiesced && !now.quiesced.empty()) {
-      out << ref << "quiesced on " << now.quiesced << "\n";
-    }
-    if (now.active != before.active) {
-      if (!now.active.empty()) {
-        out << ref << "active " << now.active
-            << (before.active.empty() ? "" : api::Cat(" (was ", before.active, ")"))
-            << " \u2713\n";
-      } else if (!now.transition) {
-        out << ref << "no active (was " << before.active << ")" << Quoted(si.status.message)
-            << "\n";
-      }
-    }
-    if (now.standby != before.standby) {
-      if (!now.standby.empty()) {
-        out << ref << "standby " << now.standby << " \u2713\n";
-      } else if (!now.transition) {
-        out << ref << "no standby (was " << before.standby << ")\n";
-      }
-    }
+    PrintChanges(ref, before->second, now, si.status.message, out);
     // An empty set seen during a transition is not remembered, so the next
     // settled state is still compared with the last settled one.
-    if (now.active.empty() && now.transition) now.active = before.active;
-    if (now.standby.empty() && now.transition) now.standby = before.standby;
-    before = now;
+    if (now.active.empty() && now.transition) now.active = before->second.active;
+    if (now.standby.empty() && now.transition) now.standby = before->second.standby;
+    before->second = now;
   }
   first_ = false;
   out << std::flush;

@@ -97,6 +97,11 @@ class ProgressPrinter {
     std::string quiesced;    // units quiesced (lock, switchover)
     bool transition = false; // an unconfirmed or quiesc* assignment exists
   };
+  static Seen SeenOf(const api::ServiceInstance& si);
+  // The lines for one SI's change from `before` to `now`.
+  static void PrintChanges(const std::string& ref, const Seen& before, const Seen& now,
+                           const std::string& message, std::ostream& out);
+
   bool first_ = true;
   std::map<std::string, Seen> seen_;
 };

@@ -45,10 +45,12 @@ class NodeAdminTest : public ClusterTest {
   // Runs `vigil --server URL args...`, echoing what it printed.
   RunResult Vigil(std::vector<std::string> args) {
     args.insert(args.begin(), {kVigilBinary, "--server", url_});
+    const Steady::time_point start = Steady::now();
     RunResult result = e2e::Run(args);
     std::printf("$ vigil");
     for (size_t i = 3; i < args.size(); ++i) std::printf(" %s", args[i].c_str());
-    std::printf("\n%s(exit %d)\n", result.output.c_str(), result.exit_code);
+    std::printf("\n%s(exit %d, %.0f ms)\n", result.output.c_str(), result.exit_code,
+                Ms(Steady::now() - start));
     return result;
   }
 
@@ -108,6 +110,12 @@ class NodeAdminTest : public ClusterTest {
       component["csTypes"] = {"svc"};
       Create(Obj("Component", std::string(unit) + "-svc", component));
     }
+    // Both units in service before the SI exists, so that it goes to the
+    // preferred one (a) whichever agent reports first.
+    ASSERT_TRUE(WaitFor([&] {
+      return Status("ServiceUnit", "a").value("readinessState", "") == "InService" &&
+             Status("ServiceUnit", "b").value("readinessState", "") == "InService";
+    })) << Status("ServiceUnit", "a").dump() << Status("ServiceUnit", "b").dump();
     Create(Obj("ServiceInstance", "si",
                {{"serviceGroup", "g"},
                 {"csis", {{{"name", "svc"}, {"csType", "svc"}, {"attributes", attributes}}}}}));
