@@ -8,6 +8,8 @@
 //     the group prefers a (autoAdjust), the SI switches back.
 //   - vigil drain node n1 with an SA-aware service (preinstantiated on both
 //     nodes): switched over, then its process on n1 is terminated.
+//   - LockedInstantiation set directly (not through vigil) on the unit
+//     holding the active: still a graceful switchover, then terminated.
 //   - vigil shutdown node n1: the assignment is quiesced (Quiescing), then
 //     the node ends Locked.
 //   - vigil lock when no other unit can take the SI: exit 1 with the reason.
@@ -197,6 +199,25 @@ TEST_F(NodeAdminTest, DrainSwitchesOverThenTerminatesTheNodesProcesses) {
       << Status("Component", "a-svc").dump();
   ASSERT_EQ(Vigil({"unlock", "node", "n1"}).exit_code, 0);
   EXPECT_TRUE(WaitFor([&] { return ConfirmedUnit("Standby") == "a"; }));
+  EXPECT_EQ(VersionsWithTwoConfirmedActives(), 0);
+}
+
+// vigil refuses lock-instantiation unless Locked, but a manifest (or
+// kubectl) may set it directly on a unit that holds the active: the unit
+// must still hand its SI over gracefully (quiesced first), not fail over.
+TEST_F(NodeAdminTest, LockedInstantiationSetDirectlyStillSwitchesOverGracefully) {
+  ASSERT_NO_FATAL_FAILURE(StartService());
+  absl::StatusOr<Json> patched =
+      http_->Patch("ServiceUnit", "a", {{"spec", {{"adminState", "LockedInstantiation"}}}});
+  ASSERT_TRUE(patched.ok()) << patched.status();
+  ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Active") == "b"; }))
+      << Status("ServiceInstance", "si").dump();
+  ASSERT_TRUE(WaitFor([&] {
+    return Status("ServiceUnit", "a").value("presenceState", "") == "Uninstantiated";
+  })) << Status("ServiceUnit", "a").dump();
+  const std::string log = vigild_->Output();
+  EXPECT_THAT(log, HasSubstr("set si on a to Quiesced (admin lock-instantiation of unit a)"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("failover"))) << log;
   EXPECT_EQ(VersionsWithTwoConfirmedActives(), 0);
 }
 
