@@ -130,10 +130,28 @@ class NodeAdminTest : public ClusterTest {
     ASSERT_NO_FATAL_FAILURE(StartAgent("n1"));
     ASSERT_NO_FATAL_FAILURE(StartAgent("n2"));
     ASSERT_NO_FATAL_FAILURE(CreateService(group_extra, component, attributes));
+    ASSERT_TRUE(WaitFor([&] {
+      return !ConfirmedUnit("Active").empty() && !ConfirmedUnit("Standby").empty();
+    })) << Status("ServiceInstance", "si").dump();
+    // Rarely the controller still sees a out of service when the SI comes
+    // and starts it on b: lock b for a moment to move it to a.
+    if (ConfirmedUnit("Active") == "b") {
+      std::printf("setup: si started on b; moving it to a\n");
+      ASSERT_NO_FATAL_FAILURE(SetUnitAdmin("b", "Locked"));
+      ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Active") == "a"; }))
+          << Status("ServiceInstance", "si").dump();
+      ASSERT_NO_FATAL_FAILURE(SetUnitAdmin("b", "Unlocked"));
+    }
     ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Active") == "a"; }))
         << Status("ServiceInstance", "si").dump();
     ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Standby") == "b"; }))
         << Status("ServiceInstance", "si").dump();
+  }
+
+  void SetUnitAdmin(const std::string& unit, const std::string& state) {
+    absl::StatusOr<Json> patched =
+        http_->Patch("ServiceUnit", unit, {{"spec", {{"adminState", state}}}});
+    ASSERT_TRUE(patched.ok()) << patched.status();
   }
 };
 
