@@ -96,6 +96,10 @@ std::map<std::string, std::vector<CsiAssignment>> ComponentAssignments(const Nod
 }
 
 bool InstantiationAllowed(const NodeView& view, const api::ServiceUnit& unit) {
+  // Assignments still held are handed over first (the controller quiesces
+  // them, as for a lock); stopping the components now would turn that
+  // graceful switchover into a failover.
+  if (view.assignments.contains(unit.metadata.name)) return true;
   const auto locked = api::AdminState::kLockedInstantiation;
   if (unit.spec.admin_state == locked) return false;
   if (view.node.has_value() && view.node->spec.admin_state == locked) return false;

@@ -49,7 +49,8 @@ NodeView ReadNodeView(const std::string& node, const NodeViewSources& sources);
 std::map<std::string, std::vector<CsiAssignment>> ComponentAssignments(const NodeView& view);
 
 // Whether the unit may have its components instantiated: not locked for
-// instantiation at the node, group or unit level.
+// instantiation at the node, group or unit level, or still holding
+// assignments (LockedInstantiation takes effect once they are handed over).
 bool InstantiationAllowed(const NodeView& view, const api::ServiceUnit& unit);
 
 }  // namespace vigil::agent

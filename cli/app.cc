@@ -35,6 +35,7 @@ struct Parsed {
   DeleteOptions del;
   DiffOptions diff;
   LogsOptions logs;
+  AdminOptions admin;
 };
 
 void AddGlobalFlags(CLI::App& app, Parsed& p) {
@@ -119,6 +120,48 @@ void AddLogs(CLI::App& app, Parsed& p) {
   cmd->add_flag("-f,--follow", p.logs.follow, "Keep printing what the component writes");
 }
 
+struct AdminCommand {
+  const char* name;
+  const char* help;
+  const char* args_help;
+};
+
+// lock, unlock, lock-instantiation, unlock-instantiation, shutdown,
+// repaired and drain share AdminOptions; the subcommand names the verb.
+void AddAdmin(CLI::App& app, Parsed& p) {
+  static constexpr AdminCommand kCommands[] = {
+      {"lock", "Lock a node, unit, group or SI: its SIs switch over gracefully to other units "
+               "(a group's or an SI's work stops)", "node|su|sg|si NAME, or KIND/NAME"},
+      {"unlock", "Unlock a node, unit, group or SI: it takes work again (standbys come back, "
+                 "and a switchback follows if its group prefers it and autoAdjust is on)",
+       "node|su|sg|si NAME, or KIND/NAME"},
+      {"lock-instantiation", "Terminate a locked node's, unit's or group's components and keep "
+                             "them from starting (valid only when Locked)",
+       "node|su|sg NAME, or KIND/NAME"},
+      {"unlock-instantiation", "Allow a node's, unit's or group's components to start again "
+                               "(LockedInstantiation -> Locked; unlock afterwards)",
+       "node|su|sg NAME, or KIND/NAME"},
+      {"shutdown", "Shut a node, unit or group down: current assignments finish (quiescing), "
+                   "no new ones come, then it is Locked", "node|su|sg NAME, or KIND/NAME"},
+      {"repaired", "Tell Vigil a failed (Disabled) unit, or a node's failed units, were repaired "
+                   "by hand: they are cleaned up and come back into service",
+       "node|su NAME, or KIND/NAME"},
+      {"drain", "Drain a node: lock it (every SI active or standby there switches over "
+                "gracefully), then lock its instantiation (its components are terminated). "
+                "VMs are shut down here and started where their SIs go (no live migration)",
+       "node NAME, or node/NAME"},
+  };
+  for (const AdminCommand& command : kCommands) {
+    CLI::App* cmd = app.add_subcommand(command.name, command.help);
+    cmd->add_option("args", p.admin.args, command.args_help)->required();
+    cmd->add_flag("--wait", p.admin.wait,
+                  "Follow the operation until it completes, printing each assignment change "
+                  "(--wait=false: change the state and return)");
+    cmd->add_option("--timeout", p.admin.timeout,
+                    "How long to wait before giving up with exit code 1 (default 60s)");
+  }
+}
+
 std::string NormalizeServer(std::string server) {
   if (!absl::StartsWith(server, "http://") && !absl::StartsWith(server, "https://")) {
     server = "http://" + server;
@@ -171,6 +214,10 @@ int Dispatch(CLI::App& app, Parsed& p, const Streams& io) {
   if (app.got_subcommand("delete")) return RunDelete(ctx, p.del);
   if (app.got_subcommand("diff")) return RunDiff(ctx, p.diff);
   if (app.got_subcommand("logs")) return RunLogs(ctx, p.logs);
+  for (const CLI::App* sub : app.get_subcommands()) {
+    p.admin.verb = sub->get_name();
+    return RunAdmin(ctx, p.admin);
+  }
   return 1;
 }
 
@@ -195,6 +242,7 @@ int RunVigil(const std::vector<std::string>& args, const Streams& io) {
   AddDelete(app, parsed);
   AddDiff(app, parsed);
   AddLogs(app, parsed);
+  AddAdmin(app, parsed);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);

@@ -7,6 +7,8 @@
 //   describe KIND [NAME...]
 //   delete KIND NAME... | delete -f FILE
 //   diff -f FILE
+//   lock|unlock|lock-instantiation|unlock-instantiation|shutdown|repaired KIND NAME
+//   drain node NAME   [--wait=false] [--timeout 60s]
 // The server comes from --server, else $VIGIL_SERVER, else the local vigild
 // at http://127.0.0.1:8443.
 //

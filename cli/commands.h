@@ -67,6 +67,21 @@ struct LogsOptions {
 // from the agent that runs it.
 int RunLogs(const Context& ctx, const LogsOptions& options);
 
+struct AdminOptions {
+  std::string verb;               // lock, unlock, lock-instantiation, ... (cli/admin_state.h)
+  std::vector<std::string> args;  // KIND NAME or KIND/NAME
+  bool wait = true;               // --wait: follow the operation until it completes
+  std::string timeout = "60s";    // --timeout: how long to wait
+};
+// Changes an object's spec.adminState (lock, unlock, lock-instantiation,
+// unlock-instantiation, shutdown), drains a node (lock, then
+// lock-instantiation) or records a repair (repaired: an Operation the node
+// agent carries out). Refuses transitions AMF does not allow, naming the
+// current state and the valid commands. Unless --wait=false, prints a line
+// per assignment change until the operation completes; exit code 1 when it
+// cannot complete (e.g. an SI no other unit can take) or the timeout passes.
+int RunAdmin(const Context& ctx, const AdminOptions& options);
+
 }  // namespace vigil::cli
 
 #endif  // VIGIL_CLI_COMMANDS_H_

@@ -1,6 +1,7 @@
 // vigil describe: one object in human-readable form — metadata, spec,
-// status, conditions, SI assignments, and the objects related to it (an SG's
-// units and instances, a unit's components, a node's units).
+// status, conditions, SI assignments (for a node or unit: the assignments
+// held there and any admin operation in progress), and the objects related
+// to it (an SG's units and instances, a unit's components, a node's units).
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/printers.h"
+#include "cli/admin_view.h"
 #include "cli/commands.h"
 #include "cli/describe_format.h"
 #include "cli/describe_incident.h"
@@ -112,6 +114,30 @@ std::string DescribeRelated(client::HttpClient& client, const Json& obj,
   return relation.title + ":\n" + DescribeTable(headers, rows, 2);
 }
 
+// A node's or unit's assignments (SI, unit, HA state) and the admin
+// operations or Operations in progress on it.
+std::string DescribeAdmin(client::HttpClient& client, const Json& obj) {
+  absl::StatusOr<ClusterView> view = ReadClusterView(client);
+  if (!view.ok()) return "Assignments:  " + FormatServerError(view.status()) + "\n";
+  const AdminTarget target{api::KindOf(obj), api::NameOf(obj)};
+  std::vector<std::vector<std::string>> rows;
+  for (const HeldAssignment& held : HeldAssignments(*view, target)) {
+    const api::Assignment& a = held.assignment;
+    rows.push_back({held.instance, a.unit, std::string(api::ToString(a.ha_state)),
+                    a.since.empty() ? "" : AgeOf(a.since), a.confirmed ? "true" : "false"});
+  }
+  std::string text = rows.empty() ? "Assignments:  <none>\n"
+                                  : "Assignments:\n" +
+                                        DescribeTable({"Instance", "Unit", "HA State", "Since",
+                                                       "Confirmed"},
+                                                      rows, 2);
+  std::vector<std::string> in_progress = OperationsInProgress(*view, target);
+  if (in_progress.empty()) return text + "In Progress:  <none>\n";
+  absl::StrAppend(&text, "In Progress:\n");
+  for (const std::string& line : in_progress) absl::StrAppend(&text, "  ", line, "\n");
+  return text;
+}
+
 std::string Describe(client::HttpClient& client, const Json& obj) {
   std::string text = DescribeMetadata(obj);
   const Json spec = obj.value("spec", Json::object());
@@ -126,6 +152,9 @@ std::string Describe(client::HttpClient& client, const Json& obj) {
     absl::StrAppend(&text, DescribeAvailability(obj), DescribeInstanceIncidents(client, obj));
   }
   if (api::KindOf(obj) == "Incident") absl::StrAppend(&text, DescribeIncidentTimeline(obj));
+  if (api::KindOf(obj) == "Node" || api::KindOf(obj) == "ServiceUnit") {
+    absl::StrAppend(&text, DescribeAdmin(client, obj));
+  }
   for (const Relation& relation : Relations()) {
     if (relation.described_kind == api::KindOf(obj)) {
       absl::StrAppend(&text, DescribeRelated(client, obj, relation));

@@ -104,6 +104,8 @@ void AssignmentController::OnUnit(const ObjectPtr& old_obj, const ObjectPtr& new
   unit_node_.Set(name, {new_obj ? internal::SpecString(*new_obj, "node") : ""});
   EnqueueGroupsOf(old_obj, new_obj);
   EnqueueOperationsOn(name);
+  // A Repaired operation on the unit's node waits for its units too.
+  if (new_obj) EnqueueOperationsOn(internal::SpecString(*new_obj, "node"));
 }
 
 void AssignmentController::OnInstance(const ObjectPtr& old_obj,

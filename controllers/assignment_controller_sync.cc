@@ -245,10 +245,16 @@ struct TypedTargets {
   std::optional<api::ServiceUnit> unit;
   std::optional<api::Component> component;
   std::optional<api::Node> node;
+  std::vector<api::ServiceUnit> node_units;
 
   OperationTargets Pointers() const {
-    return {instance ? &*instance : nullptr, unit ? &*unit : nullptr,
-            component ? &*component : nullptr, node ? &*node : nullptr};
+    OperationTargets pointers;
+    pointers.instance = instance ? &*instance : nullptr;
+    pointers.unit = unit ? &*unit : nullptr;
+    pointers.component = component ? &*component : nullptr;
+    pointers.node = node ? &*node : nullptr;
+    for (const api::ServiceUnit& u : node_units) pointers.node_units.push_back(&u);
+    return pointers;
   }
 };
 
@@ -274,6 +280,12 @@ bool AssignmentController::ReconcileOperationKey(const std::string& name,
   typed.unit = ReadOptional<api::ServiceUnit>(units_.Get(target));
   typed.component = ReadOptional<api::Component>(components_.Get(target));
   typed.node = ReadOptional<api::Node>(nodes_.Get(target));
+  if (typed.node) {
+    for (const std::string& name : unit_node_.MembersOf(target)) {
+      std::optional<api::ServiceUnit> unit = ReadOptional<api::ServiceUnit>(units_.Get(name));
+      if (unit) typed.node_units.push_back(*std::move(unit));
+    }
+  }
   if (op->spec.action == api::OperationAction::kSwapServiceInstance && typed.instance) {
     queue_.Add(typed.instance->spec.service_group);  // the group's core runs swaps
     return true;

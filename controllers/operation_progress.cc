@@ -1,8 +1,10 @@
 #include "controllers/operation_progress.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "controllers/group_status.h"
 #include "controllers/snapshot.h"
 
@@ -62,11 +64,23 @@ Verdict Repaired(const OperationTargets& targets, const std::string& target) {
             absl::StrCat("waiting for unit ", target, " to be enabled and in service")};
   }
   if (targets.node != nullptr) {
-    if (NodeReady(*targets.node)) {
-      return {api::OperationPhase::kSucceeded, absl::StrCat("node ", target, " ready")};
+    if (!NodeReady(*targets.node)) {
+      return {api::OperationPhase::kRunning,
+              absl::StrCat("waiting for node ", target, " to be ready")};
     }
-    return {api::OperationPhase::kRunning,
-            absl::StrCat("waiting for node ", target, " to be ready")};
+    std::vector<std::string> disabled;
+    for (const api::ServiceUnit* unit : targets.node_units) {
+      if (unit->status.oper_state == api::OperState::kDisabled) {
+        disabled.push_back(unit->metadata.name);
+      }
+    }
+    if (!disabled.empty()) {
+      return {api::OperationPhase::kRunning,
+              absl::StrCat("waiting for the agent of node ", target,
+                           " to repair its failed units: ", absl::StrJoin(disabled, ", "))};
+    }
+    return {api::OperationPhase::kSucceeded,
+            absl::StrCat("node ", target, " ready, none of its units failed")};
   }
   return {api::OperationPhase::kFailed,
           absl::StrCat("no ServiceUnit or Node named ", target)};

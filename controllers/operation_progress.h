@@ -12,8 +12,10 @@
 //   - RestartComponent succeeds once the component is Instantiated with a
 //     startTime after the operation's startTime;
 //   - Repaired succeeds once the unit is Enabled and InService (target a
-//     ServiceUnit) or the node is Ready (target a Node; a ServiceUnit of the
-//     same name wins);
+//     ServiceUnit) or the node is Ready and none of its units is Disabled
+//     (target a Node; a ServiceUnit of the same name wins). A node with a
+//     Disabled unit thus stays Running until its agent, which acts on
+//     Running operations only, has repaired them;
 //   - an operation whose target does not exist fails.
 // SwapServiceInstance is the decision core's (controllers/group_reconciler.h);
 // here it only fails when its ServiceInstance does not exist.
@@ -23,6 +25,7 @@
 #define VIGIL_CONTROLLERS_OPERATION_PROGRESS_H_
 
 #include <optional>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "api/types.h"
@@ -35,6 +38,8 @@ struct OperationTargets {
   const api::ServiceUnit* unit = nullptr;
   const api::Component* component = nullptr;
   const api::Node* node = nullptr;
+  // With `node`: the units placed on that node.
+  std::vector<const api::ServiceUnit*> node_units;
 };
 
 // True once the operation has succeeded or failed.

@@ -75,6 +75,28 @@ TEST(NextOperationStatus, RepairedTargetsAUnitOrANode) {
   EXPECT_EQ(missing->message, "no ServiceUnit or Node named x");
 }
 
+TEST(NextOperationStatus, RepairedNodeRunsUntilNoneOfItsUnitsIsDisabled) {
+  api::Node node = *api::FromJson<api::Node>(testing::ReadyNode("n"));
+  Json disabled = testing::InServiceStatus(T0());
+  disabled["operState"] = "Disabled";
+  api::ServiceUnit unit = UnitWith(disabled);
+  OperationTargets targets;
+  targets.node = &node;
+  targets.node_units = {&unit};
+  // Ready, but a unit failed: Running, so that the node's agent repairs it.
+  std::optional<api::OperationStatus> first =
+      NextOperationStatus(Op("Repaired", "n"), targets, T0());
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->phase, api::OperationPhase::kRunning);
+  EXPECT_EQ(first->message, "waiting for the agent of node n to repair its failed units: u");
+  unit = UnitWith(testing::InServiceStatus(T0()));
+  std::optional<api::OperationStatus> done =
+      NextOperationStatus(Op("Repaired", "n", first->start_time), targets, T0());
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->phase, api::OperationPhase::kSucceeded);
+  EXPECT_EQ(done->message, "node n ready, none of its units failed");
+}
+
 TEST(NextOperationStatus, RestartComponentAndFinishedOperations) {
   Json comp_json = testing::Obj("Component", "c", {{"serviceUnit", "u"},
                                                    {"csTypes", {"t"}},
