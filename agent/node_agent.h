@@ -155,6 +155,8 @@ class NodeAgent {
   void OnRunnerFailure(const std::string& component, const api::Failure& failure);
   void RestartUnit(const std::string& unit);
   void FailUnit(const std::string& unit, const std::string& component, bool lifecycle_failure);
+  void FailNode(const std::string& unit, const std::string& component,
+                const FailureContext& context);
   bool CheckFenced(const std::string& unit);
   void MaybeRepair();
   void RepairUnit(const std::string& unit, const std::string& why);
@@ -205,6 +207,8 @@ class NodeAgent {
   // Loop thread only.
   NodeView view_;
   std::map<std::string, std::unique_ptr<UnitState>> unit_states_;
+  // Unit failovers on this node, within its unitFailoverProbation.
+  std::deque<std::chrono::steady_clock::time_point> node_unit_failovers_;
   std::map<std::string, std::unique_ptr<ComponentEntry>> components_by_name_;
   AdoptionRecords adoption_;       // still to adopt (read at start)
   AdoptionRecords saved_records_;  // last written to the state file

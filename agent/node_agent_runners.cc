@@ -161,6 +161,11 @@ void NodeAgent::OnRunnerFailure(const std::string& name, const api::Failure& fai
                              CountWithin(entry.restarts, policy.component_restart_probation, now),
                          .unit_restarts_in_probation =
                              CountWithin(unit.unit_restarts, policy.unit_restart_probation, now)};
+  if (view_.node.has_value()) {
+    context.node_unit_failovers_in_probation = CountWithin(
+        node_unit_failovers_, view_.node->spec.unit_failover_probation, now);
+    context.node_unit_failover_max = view_.node->spec.unit_failover_max;
+  }
   const LocalRecovery recovery = DecideRecovery(context, policy);
   Log(absl::StrCat(name, " failed (", failure.reason, "): ", std::string(ToString(recovery))));
   switch (recovery) {
@@ -173,11 +178,38 @@ void NodeAgent::OnRunnerFailure(const std::string& name, const api::Failure& fai
     case LocalRecovery::kRestartUnit:
       RestartUnit(entry.unit);
       break;
-    case LocalRecovery::kFailover:
+    case LocalRecovery::kUnitFailover:
+      node_unit_failovers_.push_back(now);
       FailUnit(entry.unit, name, context.lifecycle_failure);
+      break;
+    case LocalRecovery::kComponentFailover:
+      FailUnit(entry.unit, name, context.lifecycle_failure);
+      break;
+    case LocalRecovery::kNodeFailover:
+      FailNode(entry.unit, name, context);
       break;
   }
   ScheduleStatus();
+}
+
+// The node rung: every unit of this node fails over, the failed one first
+// (its component is being cleaned up already); the others' components are
+// stopped. The node's unit-failover count starts again.
+void NodeAgent::FailNode(const std::string& unit_name, const std::string& component,
+                         const FailureContext& context) {
+  node_unit_failovers_.clear();
+  const std::string why =
+      context.recommended == api::RecoveryAction::kNodeFailover
+          ? absl::StrCat("node failover (recommended recovery of ", component, ")")
+          : absl::StrCat("node failover: ", context.node_unit_failovers_in_probation + 1,
+                         " unit failovers on node ", options_.node, " within its probation");
+  Log(why);
+  FailUnit(unit_name, component, context.lifecycle_failure);
+  for (auto& [name, unit] : unit_states_) {
+    if (name == unit_name || unit->failed || !view_.units.contains(name)) continue;
+    unit->last_failure = {.reason = why, .time = Now(), .source = ""};
+    FailUnit(name, "", /*lifecycle_failure=*/false);
+  }
 }
 
 void NodeAgent::RestartUnit(const std::string& unit_name) {

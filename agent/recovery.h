@@ -1,7 +1,13 @@
-// The local rungs of the AMF recovery ladder, as the node agent applies
-// them to a component failure: component restart, then unit restart, then
-// (beyond the agent's reach) failover, which the agent reports by disabling
-// the unit so the assignment controller moves its assignments.
+// The AMF recovery ladder as the node agent applies it to a component
+// failure: component restart, then unit restart, then failover, which the
+// agent carries out by disabling the unit (the assignment controller moves
+// its assignments), and node failover, which disables every unit of the
+// node.
+//
+// Unit failovers (not component failovers) are counted per node: the
+// (unitFailoverMax + 1)-th within the node's unitFailoverProbation becomes a
+// node failover (AMF saAmfNodeSuFailoverMax), and so does a failure whose
+// recommended recovery is NodeFailover.
 //
 // Thread safety: plain values; the functions are pure.
 #ifndef VIGIL_AGENT_RECOVERY_H_
@@ -9,13 +15,20 @@
 
 #include <chrono>
 #include <deque>
+#include <optional>
 #include <string>
 
 #include "api/types.h"
 
 namespace vigil::agent {
 
-enum class LocalRecovery { kRestartComponent, kRestartUnit, kFailover };
+enum class LocalRecovery {
+  kRestartComponent,
+  kRestartUnit,
+  kComponentFailover,  // the unit's SIs move; not counted against the node
+  kUnitFailover,       // counted against the node's unitFailoverMax
+  kNodeFailover,       // every unit of the node fails over
+};
 
 std::string_view ToString(LocalRecovery recovery);
 
@@ -27,15 +40,19 @@ struct FailureContext {
   bool lifecycle_failure = false;
   int component_restarts_in_probation = 0;
   int unit_restarts_in_probation = 0;
+  // Unit failovers on the node within its unitFailoverProbation, and its
+  // unitFailoverMax (nullopt: the Node is unknown, no node escalation).
+  int node_unit_failovers_in_probation = 0;
+  std::optional<int64_t> node_unit_failover_max{};
 };
 
 // The recovery to apply now. ComponentRestart escalates to UnitRestart once
 // componentRestartMax restarts happened within componentRestartProbation,
-// and UnitRestart to failover once unitRestartMax unit restarts happened
-// within unitRestartProbation. disableRestart turns a component restart into
-// a failover. ComponentFailover, UnitFailover and NodeFailover are failovers
-// (the agent has no finer unit than the unit; a node failover is the node
-// controller's, which sees the disabled unit too).
+// and UnitRestart to UnitFailover once unitRestartMax unit restarts happened
+// within unitRestartProbation; UnitFailover to NodeFailover once the node
+// saw unitFailoverMax unit failovers within its probation. disableRestart
+// turns a component restart into a component failover. An instantiation or
+// termination failure is a unit failover.
 LocalRecovery DecideRecovery(const FailureContext& failure, const api::GroupRecovery& policy);
 
 // Counts the entries of `times` within `window` before `now`, dropping

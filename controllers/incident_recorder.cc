@@ -44,12 +44,11 @@ absl::Status IncidentRecorder::Start() {
   }
   LoadStored();
   // Units and instances first, so a component's first failure finds them.
-  for (Informer* informer : {&leases_, &nodes_, &units_, &instances_, &components_}) {
-    informer->Start();
-    if (!informer->WaitForSync(kSyncTimeout)) {
-      Stop();
-      return absl::DeadlineExceededError("informer for " + informer->kind() + " did not sync");
-    }
+  if (absl::Status s = StartInformers({&leases_, &nodes_, &units_, &instances_, &components_},
+                                      kSyncTimeout);
+      !s.ok()) {
+    Stop();
+    return s;
   }
   thread_ = std::thread([this] { Run(); });
   return absl::OkStatus();

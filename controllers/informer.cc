@@ -150,4 +150,15 @@ void Informer::Notify(const ObjectPtr& old_obj, const ObjectPtr& new_obj) {
   for (const Handler& handler : handlers_) handler(old_obj, new_obj);
 }
 
+absl::Status StartInformers(std::initializer_list<Informer*> informers,
+                            std::chrono::milliseconds timeout) {
+  for (Informer* informer : informers) {
+    informer->Start();
+    if (!informer->WaitForSync(timeout)) {
+      return absl::DeadlineExceededError("informer for " + informer->kind() + " did not sync");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace vigil::controllers

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "client/client.h"
 
 namespace vigil::controllers {
@@ -77,6 +79,12 @@ class Informer {
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
+
+// Starts each informer in turn and waits up to `timeout` for its first
+// list. Errors: DeadlineExceeded naming the kind that did not sync (the
+// informers started so far keep running: the caller stops them).
+absl::Status StartInformers(std::initializer_list<Informer*> informers,
+                            std::chrono::milliseconds timeout);
 
 }  // namespace vigil::controllers
 

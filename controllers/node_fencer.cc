@@ -126,12 +126,9 @@ absl::Status NodeFencer::Start() {
     stopping_ = false;
     changed_ = true;
   }
-  for (Informer* informer : {&units_, &components_, &nodes_}) {
-    informer->Start();
-    if (!informer->WaitForSync(kSyncTimeout)) {
-      Stop();
-      return absl::DeadlineExceededError("informer for " + informer->kind() + " did not sync");
-    }
+  if (absl::Status s = StartInformers({&units_, &components_, &nodes_}, kSyncTimeout); !s.ok()) {
+    Stop();
+    return s;
   }
   thread_ = std::thread([this] { Run(); });
   return absl::OkStatus();

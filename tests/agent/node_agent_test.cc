@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <tuple>
 
 #include "agent/process.h"
 #include "tests/agent/agent_fixture.h"
@@ -212,6 +213,57 @@ TEST_F(NodeAgentTest, ComponentThatDiedWhileTheAgentWasAwayIsAFailure) {
                 .value("reason", "")
                 .find("while the agent was away"),
             std::string::npos);
+}
+
+// The node rung: with unitFailoverMax 1 on n1, the second unit failover on
+// n1 within the probation fails the whole node over — also the unit of the
+// other group, which did not fail itself.
+TEST_F(NodeAgentTest, UnitFailoversBeyondTheNodesMaxFailTheWholeNodeOver) {
+  StartController();
+  Create(Obj("Node", "n1", {{"unitFailoverMax", 1}, {"unitFailoverProbation", "10m"}}));
+  StartAgent("n1");
+  StartAgent("n2");
+  for (const std::string g : {"g1", "g2", "g3"}) {
+    Create(Obj("ServiceGroup", g, {{"redundancyModel", "2N"}, {"autoRepair", false}}));
+    for (const auto& [unit, node, rank] : {std::tuple{g + "-a", "n1", 1}, {g + "-b", "n2", 2}}) {
+      Create(Obj("ServiceUnit", unit, {{"serviceGroup", g}, {"node", node}, {"rank", rank}}));
+      Create(Obj("Component", unit + "-svc",
+                 {{"serviceUnit", unit},
+                  {"csTypes", {"svc"}},
+                  {"recovery", "UnitFailover"},
+                  {"exec", {{"instantiate", {"sleep", "600"}}}}}));
+    }
+  }
+  // The SIs come once every unit is in service, so each starts on its rank-1
+  // unit a.
+  for (const std::string g : {"g1", "g2", "g3"}) {
+    for (const std::string& unit : {g + "-a", g + "-b"}) {
+      ASSERT_TRUE(WaitFor([&] {
+        return Status("ServiceUnit", unit).value("readinessState", "") == "InService";
+      })) << unit;
+    }
+    Create(Obj("ServiceInstance", g + "-si",
+               {{"serviceGroup", g}, {"csis", {{{"name", "svc"}, {"csType", "svc"}}}}}));
+  }
+  for (const std::string g : {"g1", "g2", "g3"}) {
+    ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit(g + "-si", "Active") == g + "-a"; }))
+        << Status("ServiceInstance", g + "-si").dump();
+    ASSERT_TRUE(WaitFor([&] { return Pid(g + "-a-svc") > 0; }));
+  }
+  // First unit failover on n1: only g1 moves.
+  ASSERT_EQ(kill(static_cast<pid_t>(Pid("g1-a-svc")), SIGKILL), 0);
+  ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("g1-si", "Active") == "g1-b"; }));
+  EXPECT_EQ(ConfirmedUnit("g2-si", "Active"), "g2-a");
+  EXPECT_EQ(ConfirmedUnit("g3-si", "Active"), "g3-a");
+  // Second: the node fails over; g3's unit on n1 goes too.
+  ASSERT_EQ(kill(static_cast<pid_t>(Pid("g2-a-svc")), SIGKILL), 0);
+  ASSERT_TRUE(WaitFor([&] {
+    return ConfirmedUnit("g2-si", "Active") == "g2-b" && ConfirmedUnit("g3-si", "Active") == "g3-b";
+  })) << Status("ServiceInstance", "g3-si").dump();
+  EXPECT_EQ(Status("ServiceUnit", "g3-a").value("operState", ""), "Disabled");
+  EXPECT_NE(FailureReason("ServiceUnit", "g3-a").find("node failover: 2 unit failovers on node n1"),
+            std::string::npos)
+      << FailureReason("ServiceUnit", "g3-a");
 }
 
 }  // namespace

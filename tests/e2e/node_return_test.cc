@@ -14,18 +14,18 @@
 #include <string>
 #include <tuple>
 
-#include "tests/e2e/cluster_fixture.h"
 #include "tests/e2e/failover_checks.h"
+#include "tests/e2e/switchback_fixture.h"
 
 namespace vigil::e2e {
 namespace {
 
 constexpr std::chrono::milliseconds kProbation{2000};
 
-class NodeReturnTest : public ClusterTest {
+class NodeReturnTest : public SwitchbackTest {
  protected:
   void SetUp() override {
-    ClusterTest::SetUp();
+    SwitchbackTest::SetUp();
     stamps_ = dir_ / "stamps";
     std::filesystem::create_directories(stamps_);
   }
@@ -56,7 +56,6 @@ class NodeReturnTest : public ClusterTest {
     return ProcessAlive(pid) ? pid : 0;
   }
 
-  std::filesystem::path stamps_;
 };
 
 TEST_F(NodeReturnTest, KilledAgentsNodeComesBackAsStandbyAndSwitchesBackAfterProbation) {
@@ -103,27 +102,7 @@ TEST_F(NodeReturnTest, KilledAgentsNodeComesBackAsStandbyAndSwitchesBackAfterPro
   std::printf("agent restarted -> a confirmed standby: %.0f ms\n",
               MsBetween(restarted, Wall::now()));
 
-  ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Active") == "a"; }, kProbation + milliseconds(20000)))
-      << Status("ServiceInstance", "si").dump() << Status("ServiceGroup", "g").dump();
-  const auto in_service = ParseTime(Status("ServiceUnit", "a").value("inServiceSince", ""));
-  const auto adjusted = ParseTime(Status("ServiceGroup", "g").value("lastAdjustment", ""));
-  ASSERT_TRUE(in_service && adjusted) << Status("ServiceUnit", "a").dump()
-                                      << Status("ServiceGroup", "g").dump();
-  std::printf("a in service -> switchback started: %.0f ms (probation %lld ms)\n",
-              MsBetween(*in_service, *adjusted), static_cast<long long>(kProbation.count()));
-  EXPECT_GE(MsBetween(*in_service, *adjusted), kProbation.count() - 1);
-  // The probation counts from the node's return, not from before its
-  // failure.
-  EXPECT_GE(MsBetween(restarted, *in_service), -1) << Status("ServiceUnit", "a").dump();
-  EXPECT_GE(MsBetween(restarted, *adjusted), kProbation.count());
-  // Graceful switchback: b's process ended before a's new one started.
-  ASSERT_TRUE(WaitFor([&] { return (*b_watch)->exited_at().has_value(); }));
-  // (a process may be confirmed before its shell has written the stamp)
-  ASSERT_TRUE(WaitFor([&] { return StartStamps(stamps_, "a-svc").size() >= 2; }));
-  const std::vector<Wall::time_point> a_starts = StartStamps(stamps_, "a-svc");
-  ASSERT_EQ(a_starts.size(), 2u);
-  EXPECT_LT(*(*b_watch)->exited_at(), a_starts[1]);
-  EXPECT_EQ(VersionsWithTwoConfirmedActives(), 0);
+  ExpectSwitchbackAfterProbation(restarted, kProbation, **b_watch);
 }
 
 }  // namespace

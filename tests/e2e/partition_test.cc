@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "auth/token_file.h"
-#include "tests/e2e/cluster_fixture.h"
 #include "tests/e2e/failover_checks.h"
+#include "tests/e2e/switchback_fixture.h"
 #include "tests/e2e/test_network.h"
 
 namespace vigil::e2e {
@@ -36,7 +36,7 @@ namespace {
 
 constexpr std::chrono::milliseconds kProbation{3000};
 
-class PartitionTest : public ClusterTest {
+class PartitionTest : public SwitchbackTest {
  protected:
   // Instead of ClusterTest's loopback vigild: the network, then vigild in
   // secure mode on its host address, and an admin client.
@@ -166,7 +166,6 @@ class PartitionTest : public ClusterTest {
   }
 
   std::unique_ptr<TestNetwork> net_;
-  std::filesystem::path stamps_;
 };
 
 TEST_F(PartitionTest, CutNodeFencesItselfBeforeFailoverAndGetsTheSiBackAfterProbation) {
@@ -223,29 +222,7 @@ TEST_F(PartitionTest, CutNodeFencesItselfBeforeFailoverAndGetsTheSiBackAfterProb
       << Status("ServiceInstance", "si").dump() << agents_["n1"]->Output();
   EXPECT_EQ(NodeReady("n1"), "True/AgentReady");
   std::printf("link restored -> a confirmed standby: %.0f ms\n", MsBetween(healed, Wall::now()));
-  ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Active") == "a"; }, kProbation + milliseconds(20000)))
-      << Status("ServiceInstance", "si").dump() << Status("ServiceGroup", "g").dump();
-  const auto in_service = ParseTime(Status("ServiceUnit", "a").value("inServiceSince", ""));
-  const auto adjusted = ParseTime(Status("ServiceGroup", "g").value("lastAdjustment", ""));
-  ASSERT_TRUE(in_service && adjusted) << Status("ServiceUnit", "a").dump()
-                                      << Status("ServiceGroup", "g").dump();
-  std::printf("a in service -> switchback started: %.0f ms (probation %lld ms)\n",
-              MsBetween(*in_service, *adjusted), static_cast<long long>(kProbation.count()));
-  EXPECT_GE(MsBetween(*in_service, *adjusted), kProbation.count() - 1);
-  // The probation counts from the node's return, not from before its
-  // failure.
-  EXPECT_GE(MsBetween(healed, *in_service), -1) << Status("ServiceUnit", "a").dump();
-  EXPECT_GE(MsBetween(healed, *adjusted), kProbation.count());
-  // a ran twice (before the cut, after the switchback) and never in between;
-  // b's process ended before a's second one started.
-  ASSERT_TRUE(WaitFor([&] { return (*watch_b)->exited_at().has_value(); }));
-  // (a process may be confirmed before its shell has written the stamp)
-  ASSERT_TRUE(WaitFor([&] { return StartStamps(stamps_, "a-svc").size() >= 2; }));
-  const std::vector<Wall::time_point> a_starts = StartStamps(stamps_, "a-svc");
-  ASSERT_EQ(a_starts.size(), 2u);
-  EXPECT_LT(*(*watch_b)->exited_at(), a_starts[1]);
-  EXPECT_GT(a_starts[1], healed);
-  EXPECT_EQ(VersionsWithTwoConfirmedActives(), 0);
+  ExpectSwitchbackAfterProbation(healed, kProbation, **watch_b);
 }
 
 }  // namespace
