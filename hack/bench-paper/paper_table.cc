@@ -77,6 +77,11 @@ std::string Verdict(const Row& row) {
   };
   const std::string mark = bound ? " *" : "";
   if (below_all(stats.p95)) return "beats" + mark;
+  // Above a lower bound ("> 55 ms") says nothing about the unknown value.
+  const bool above_a_lower_bound = std::any_of(figures.begin(), figures.end(), [&](auto* f) {
+    return f->kind == PaperFigure::Kind::kAbove && stats.median >= f->ms;
+  });
+  if (above_a_lower_bound) return "unknown (paper: bound)";
   if (below_all(stats.median)) return "median only" + mark;
   return "does not beat" + mark;
 }

@@ -51,6 +51,8 @@ struct Row {
 //   "beats"          Vigil's p95 is below every paper figure of the row;
 //   "median only"    its median is, its p95 is not;
 //   "does not beat"  its median is not below some paper figure;
+//   "unknown (paper: bound)"  the paper gives only a lower bound (kAbove)
+//                    and Vigil's median is not below it;
 //   "no paper figure" / "no samples" / "" (row not judged).
 // A kBelow figure is compared with its bound (a "*" marks the verdict as
 // against a bound); a kAbove figure is beaten when Vigil is below its bound.
