@@ -38,7 +38,7 @@ ninja -C "$build" vigild vigil-sa-example bench_failover bench_vm bench_node_fai
   bench_paper >"$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }
 
 kvm="no /dev/kvm, TCG"; [ -e /dev/kvm ] && kvm="KVM"
-echo "bench-paper: $runs runs per experiment on $(nproc) CPUs ($kvm), " \
+echo "bench-paper: $runs runs per experiment on $(nproc) CPUs ($kvm)," \
   "$(. /etc/os-release && echo "$PRETTY_NAME"); load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # run NAME BINARY ARGS...: runs one benchmark with --json, its report to a log.
