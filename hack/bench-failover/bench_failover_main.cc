@@ -16,6 +16,11 @@
 // milliseconds (truncated), so they carry up to 1 ms of rounding.
 //
 //   bench_failover [--runs N] [--probe-us U] [--kinds exec,saAware] [--smoke]
+//                  [--json FILE]
+//
+// --json FILE also writes the per-kill figures, in ms, to FILE:
+// {"<kind>": SamplesJson (measure.h), ..., "service_start_ms": [...]}
+// (the printed report is unchanged).
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -45,6 +50,7 @@ struct Options {
   int runs = 20;
   std::chrono::microseconds probe{250};
   std::vector<std::string> kinds{"exec", "saAware"};
+  std::string json;  // --json FILE; empty: none
 };
 
 std::optional<Options> Parse(int argc, char** argv) {
@@ -60,6 +66,8 @@ std::optional<Options> Parse(int argc, char** argv) {
       o.probe = std::chrono::microseconds(std::max(10, std::atoi(argv[++i])));
     } else if (arg == "--kinds" && has_value) {
       o.kinds = absl::StrSplit(argv[++i], ',', absl::SkipEmpty());
+    } else if (arg == "--json" && has_value) {
+      o.json = argv[++i];
     } else {
       return std::nullopt;
     }
@@ -137,7 +145,9 @@ int Main(const Options& options) {
   Cluster cluster(url);
   int status = 0;
   // vigild registers its own Node (kNode) for its embedded agent.
-  const double perl_start = Median(PerlStartTimes(10));
+  const std::vector<double> perl_starts = PerlStartTimes(10);
+  const double perl_start = Median(perl_starts);
+  api::Json report{{"service_start_ms", perl_starts}};
   for (const std::string& kind : options.kinds) {
     FailoverService service{kind, FreePort()};
     const std::vector<api::Json> objects =
@@ -148,6 +158,7 @@ int Main(const Options& options) {
     Samples samples = cluster.KillActiveRepeatedly(service, options.runs, options.probe);
     PrintKind(service, samples, options.runs);
     PrintVerdict(service, samples, perl_start);
+    report[kind] = SamplesJson(samples);
     if (samples.outage_probe.empty() || samples.invalid > 0) status = 1;
     if (!cluster.Remove(service, objects)) {
       std::cerr << "bench_failover: " << kind << " components still run after deletion\n";
@@ -157,6 +168,7 @@ int Main(const Options& options) {
   vigild->Signal(SIGTERM);
   vigild->Wait();
   fs::remove_all(work);
+  if (!options.json.empty() && !WriteJsonFile(options.json, report)) status = 1;
   return status;
 }
 
@@ -166,7 +178,8 @@ int Main(const Options& options) {
 int main(int argc, char** argv) {
   std::optional<vigil::bench::Options> options = vigil::bench::Parse(argc, argv);
   if (!options) {
-    std::cerr << "usage: bench_failover [--runs N] [--probe-us U] [--kinds exec,saAware] [--smoke]\n";
+    std::cerr << "usage: bench_failover [--runs N] [--probe-us U] [--kinds exec,saAware] [--smoke] "
+                 "[--json FILE]\n";
     return 2;
   }
   return vigil::bench::Main(*options);

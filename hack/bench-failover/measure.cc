@@ -71,6 +71,26 @@ double Quantile(const std::vector<double>& sorted, double q) {
 
 }  // namespace
 
+api::Json SamplesJson(const Samples& s) {
+  return api::Json{{"reaction", s.reaction},
+                   {"recovery", s.recovery},
+                   {"outage", s.outage_vigil},
+                   {"outage_probe", s.outage_probe},
+                   {"repair", s.repair},
+                   {"invalid", s.invalid}};
+}
+
+bool WriteJsonFile(const std::string& path, const api::Json& json) {
+  std::ofstream out(path, std::ios::trunc);
+  out << json.dump(2) << "\n";
+  out.close();
+  if (!out) {
+    std::cerr << "cannot write " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
 double Ms(Steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 int FreePort() {

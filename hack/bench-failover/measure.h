@@ -42,6 +42,14 @@ std::vector<double> Differences(const std::vector<double>& a, const std::vector<
 void PrintHeader();
 void PrintRow(const std::string& label, std::vector<double> values);
 
+// Machine-readable per-run figures for --json (read by hack/bench-paper):
+// {"reaction": [ms...], "recovery": [...], "outage": [...] (Vigil's),
+//  "outage_probe": [...], "repair": [...], "invalid": n}, in kill order.
+api::Json SamplesJson(const Samples& samples);
+// Writes `json` to `path` (pretty-printed); prints the error and returns
+// false if the file cannot be written.
+bool WriteJsonFile(const std::string& path, const api::Json& json);
+
 // Connects to 127.0.0.1:port every `interval` once armed, and records the
 // first success after a failure: a killed server's listening socket may
 // outlive its main thread for a moment (the kernel closes the files with

@@ -18,6 +18,12 @@
 // 300 s). Vigil's timestamps are wall-clock milliseconds (truncated).
 //
 //   bench_node_failure [--runs N] [--nodes 2|3] [--probe-us U] [--smoke]
+//                      [--json FILE]
+//
+// --json FILE also writes the per-crash figures, in ms, to FILE:
+// {"reaction": [...], "recovery": [...], "outage": [...] (Vigil's),
+//  "outage_probe": [...], "rejoin": [...], "invalid": n}
+// (the printed report is unchanged).
 #include <signal.h>
 #include <stdlib.h>
 
@@ -39,6 +45,7 @@ struct Options {
   int runs = 20;
   int nodes = 3;
   std::chrono::microseconds probe{1000};
+  std::string json;  // --json FILE; empty: none
 };
 
 std::optional<Options> Parse(int argc, char** argv) {
@@ -55,6 +62,8 @@ std::optional<Options> Parse(int argc, char** argv) {
       if (o.nodes < 2 || o.nodes > 3) return std::nullopt;
     } else if (arg == "--probe-us" && has_value) {
       o.probe = std::chrono::microseconds(std::max(10, std::atoi(argv[++i])));
+    } else if (arg == "--json" && has_value) {
+      o.json = argv[++i];
     } else {
       return std::nullopt;
     }
@@ -82,6 +91,15 @@ void Print(const NodeSamples& s, const Options& options) {
               outage > 0 ? 89000 / outage : 0.0);
 }
 
+api::Json NodeSamplesJson(const NodeSamples& s) {
+  return api::Json{{"reaction", s.reaction},
+                   {"recovery", s.recovery},
+                   {"outage", s.outage_vigil},
+                   {"outage_probe", s.outage_probe},
+                   {"rejoin", s.rejoin},
+                   {"invalid", s.invalid}};
+}
+
 int Main(const Options& options) {
   char pattern[] = "/tmp/vigil-bench-node-failure-XXXXXX";
   if (mkdtemp(pattern) == nullptr) return 1;
@@ -102,6 +120,9 @@ int Main(const Options& options) {
       NodeSamples samples = cluster.CrashActiveNodeRepeatedly(options.runs, options.probe);
       Print(samples, options);
       if (samples.outage_probe.empty() || samples.invalid > 0) status = 1;
+      if (!options.json.empty() && !WriteJsonFile(options.json, NodeSamplesJson(samples))) {
+        status = 1;
+      }
     }
   }
   std::error_code ignored;
@@ -115,7 +136,8 @@ int Main(const Options& options) {
 int main(int argc, char** argv) {
   std::optional<vigil::bench::Options> options = vigil::bench::Parse(argc, argv);
   if (!options) {
-    std::cerr << "usage: bench_node_failure [--runs N] [--nodes 2|3] [--probe-us U] [--smoke]\n";
+    std::cerr << "usage: bench_node_failure [--runs N] [--nodes 2|3] [--probe-us U] [--smoke] "
+                 "[--json FILE]\n";
     return 2;
   }
   return vigil::bench::Main(*options);

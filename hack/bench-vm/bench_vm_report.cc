@@ -123,6 +123,26 @@ Figures Summarize(std::vector<absl::Duration> values) {
   return {values.front(), median, values[std::min(p95, n - 1)], values.back()};
 }
 
+nlohmann::json SamplesJson(const std::vector<Sample>& samples) {
+  auto ms = [&](const Metric& metric) {
+    std::vector<double> values;
+    for (absl::Duration d : Collect(samples, metric)) values.push_back(Ms(d));
+    return values;
+  };
+  std::vector<double> events;
+  for (absl::Duration d :
+       CollectPresent(samples, [](const Sample& s) { return s.libvirt_event; })) {
+    events.push_back(Ms(d));
+  }
+  return nlohmann::json{{"reaction", ms([](const Sample& s) { return s.reaction; })},
+                        {"recovery", ms([](const Sample& s) { return s.recovery; })},
+                        {"outage", ms([](const Sample& s) { return s.outage; })},
+                        {"repair", ms([](const Sample& s) { return s.repair; })},
+                        {"domain_start", ms([](const Sample& s) { return s.domain_start; })},
+                        {"libvirt_event", events},
+                        {"invalid", 0}};
+}
+
 void PrintRun(const std::string& what, int run, const Sample& s) {
   const std::string event =
       s.libvirt_event ? std::to_string(static_cast<int>(Ms(*s.libvirt_event))) + " ms"

@@ -11,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "hack/bench-vm/bench_vm_scenario.h"
+#include "nlohmann/json.hpp"
 
 namespace vigil::bench {
 
@@ -30,6 +31,12 @@ void PrintRun(const std::string& what, int run, const Sample& sample);
 // was met.
 bool PrintReport(const std::vector<Sample>& failover, const std::vector<Sample>& restart,
                  bool kvm, bool smoke);
+
+// Machine-readable per-kill figures for --json (read by hack/bench-paper),
+// in ms and kill order: {"reaction": [...], "recovery": [...], "outage":
+// [...], "repair": [...], "domain_start": [...], "libvirt_event": [...]
+// (only the kills that had one), "invalid": 0}.
+nlohmann::json SamplesJson(const std::vector<Sample>& samples);
 
 }  // namespace vigil::bench
 
