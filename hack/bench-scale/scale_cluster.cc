@@ -1,6 +1,8 @@
 #include "hack/bench-scale/scale_cluster.h"
 
 #include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -93,6 +95,29 @@ bool EndsWith(const std::string& text, const std::string& suffix) {
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+constexpr char kMarker[] = "VIGIL_BENCH_SCALE_RUN";
+
+// SIGKILLs (with its process group) every process whose environment holds
+// kMarker=`value`: components inherit their agent's environment, and only
+// this run's agents have that value.
+void KillMarkedProcesses(const std::string& value) {
+  const std::string needle = std::string(kMarker) + "=" + value;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator("/proc", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "environ", std::ios::binary);
+    for (std::string var; std::getline(in, var, '\0');) {
+      if (var != needle) continue;
+      const pid_t pid = static_cast<pid_t>(std::stol(name));
+      if (pid == getpid()) break;
+      kill(-pid, SIGKILL);
+      kill(pid, SIGKILL);
+      break;
+    }
+  }
+}
+
 Memory ReadMemory(pid_t pid) {
   Memory memory;
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -127,6 +152,9 @@ ScaleCluster::~ScaleCluster() {
   if (vigild_ != nullptr) vigild_->Terminate();
   e2e::KillRecordedComponents(work_ / "server");
   for (const auto& [node, agent] : agents_) e2e::KillRecordedComponents(work_ / node);
+  // An agent stopping while it starts a component may not have recorded it:
+  // those carry this run's marker in their environment.
+  KillMarkedProcesses(work_.string());
 }
 
 absl::Status ScaleCluster::StartVigild() {
@@ -154,6 +182,8 @@ absl::Status ScaleCluster::StartAgent(const std::string& node) {
 }
 
 absl::Status ScaleCluster::Start() {
+  // Inherited by vigild, the agents and their components (see the destructor).
+  setenv(kMarker, work_.c_str(), 1);
   if (absl::Status s = StartVigild(); !s.ok()) return s;
   for (int k = 1; k <= layout_.nodes; ++k) {
     if (absl::Status s = StartAgent("n" + std::to_string(k)); !s.ok()) return s;
@@ -277,7 +307,7 @@ absl::Status ScaleCluster::WaitAllAssigned(std::chrono::seconds timeout) {
         return counts.assigned == layout_.sis &&
                counts.victim_on_n1 == layout_.active_on_victim;
       },
-      timeout, std::chrono::seconds(3));
+      timeout, std::chrono::seconds(5));
   if (all) return absl::OkStatus();
   if (g_interrupted) return absl::CancelledError("interrupted");
   return absl::DeadlineExceededError(absl::StrCat(
