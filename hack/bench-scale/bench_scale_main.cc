@@ -13,7 +13,9 @@
 // after the failover, and the store size. Each run is a fresh cluster.
 //
 //   bench_scale [--sis N] [--active-on-victim N] [--sis-per-group N]
-//               [--nodes N] [--runs N] [--smoke]
+//               [--nodes N] [--runs N] [--smoke] [--lease-duration D]
+//               [--lease-renew-interval D] [--lease-self-fence-after D]
+// (the lease flags are passed to vigild and every agent as they are)
 #include <signal.h>
 #include <stdlib.h>
 
@@ -43,6 +45,7 @@ struct Options {
 constexpr char kUsage[] =
     "usage: bench_scale [--sis N] [--active-on-victim N] [--sis-per-group N] [--nodes N] "
     "[--runs N] [--smoke]\n"
+    "    [--lease-duration D] [--lease-renew-interval D] [--lease-self-fence-after D]\n"
     "  --sis and --active-on-victim must be multiples of --sis-per-group, "
     "--active-on-victim < --sis, --nodes >= 3\n";
 
@@ -54,7 +57,10 @@ std::optional<Options> Parse(int argc, char** argv) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
     if (arg == "--smoke") {
-      o.layout = {.sis = 200, .active_on_victim = 20, .sis_per_group = 5, .nodes = 3};
+      o.layout.sis = 200;
+      o.layout.active_on_victim = 20;
+      o.layout.sis_per_group = 5;
+      o.layout.nodes = 3;
       o.runs = 1;
     } else if (arg == "--sis" && has_value) {
       o.layout.sis = std::atoi(argv[++i]);
@@ -64,6 +70,10 @@ std::optional<Options> Parse(int argc, char** argv) {
       o.layout.sis_per_group = std::atoi(argv[++i]);
     } else if (arg == "--nodes" && has_value) {
       o.layout.nodes = std::atoi(argv[++i]);
+    } else if ((arg == "--lease-duration" || arg == "--lease-renew-interval" ||
+                arg == "--lease-self-fence-after") && has_value) {
+      o.layout.lease_flags.push_back(arg);
+      o.layout.lease_flags.push_back(argv[++i]);
     } else if (arg == "--runs" && has_value) {
       o.runs = std::max(1, std::atoi(argv[++i]));
     } else {
@@ -141,8 +151,12 @@ void PrintTable(const Options& options, const std::vector<RunFigures>& runs) {
   row("agent n2 VmRSS after failover (MB)", [](const RunFigures& f) { return Mb(f.agent_after.rss_kb); }, " %10.1f");
   row("agent n2 VmHWM after failover (MB)", [](const RunFigures& f) { return Mb(f.agent_after.hwm_kb); }, " %10.1f");
   row("store (vigild data dir) (MB)", [](const RunFigures& f) { return f.store_bytes / 1048576.0; }, " %10.1f");
-  std::printf("  lease: duration 800 ms, renewed every 200 ms (defaults); no Node fencing "
-              "configured (NotConfigured)\n");
+  std::string lease = "duration 800ms, renewed every 200ms, self-fence after 500ms (defaults)";
+  if (!l.lease_flags.empty()) {
+    lease.clear();
+    for (const std::string& f : l.lease_flags) lease += (lease.empty() ? "" : " ") + f;
+  }
+  std::printf("  lease: %s; no Node fencing configured (NotConfigured)\n", lease.c_str());
 }
 
 // One run on a fresh cluster in `work`; false (after a message) if it

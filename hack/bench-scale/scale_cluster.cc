@@ -158,8 +158,10 @@ ScaleCluster::~ScaleCluster() {
 }
 
 absl::Status ScaleCluster::StartVigild() {
-  vigild_ = e2e::Subprocess::Start({bin_dir_ + "/vigild", "--data-dir", (work_ / "server").string(),
-                                    "--listen", "127.0.0.1:0", "--node", "control"});
+  std::vector<std::string> argv = {bin_dir_ + "/vigild", "--data-dir", (work_ / "server").string(),
+                                   "--listen", "127.0.0.1:0", "--node", "control"};
+  argv.insert(argv.end(), layout_.lease_flags.begin(), layout_.lease_flags.end());
+  vigild_ = e2e::Subprocess::Start(argv);
   if (vigild_ == nullptr || !vigild_->WaitForOutput("serving on ", std::chrono::seconds(30))) {
     return absl::UnavailableError("vigild did not start: " + (vigild_ ? vigild_->Output() : ""));
   }
@@ -171,8 +173,10 @@ absl::Status ScaleCluster::StartVigild() {
 }
 
 absl::Status ScaleCluster::StartAgent(const std::string& node) {
-  auto agent = e2e::Subprocess::Start({bin_dir_ + "/vigild", "agent", "--server", url_, "--node",
-                                       node, "--data-dir", (work_ / node).string()});
+  std::vector<std::string> argv = {bin_dir_ + "/vigild", "agent", "--server", url_, "--node",
+                                   node, "--data-dir", (work_ / node).string()};
+  argv.insert(argv.end(), layout_.lease_flags.begin(), layout_.lease_flags.end());
+  auto agent = e2e::Subprocess::Start(argv);
   if (agent == nullptr || !agent->WaitForOutput("node agent for " + node)) {
     return absl::UnavailableError("the agent of " + node +
                                   " did not start: " + (agent ? agent->Output() : ""));

@@ -46,6 +46,9 @@ struct ScaleLayout {
   int active_on_victim = 500;
   int sis_per_group = 10;
   int nodes = 5;  // n1 is the victim
+  // Passed to vigild and every agent as they are, e.g.
+  // {"--lease-duration", "4s"}; empty = the defaults (800 ms, 200 ms, 500 ms).
+  std::vector<std::string> lease_flags;
 };
 
 // Memory of one process from /proc/PID/status, in kB (-1 if unreadable).
