@@ -122,6 +122,43 @@ void PrintRun(int run, const RunFigures& f) {
 
 double Mb(long kb) { return kb / 1024.0; }
 
+// One row of the final table: a label, its decimals and its value in a run.
+struct Row {
+  const char* label;
+  int decimals;
+  double (*value)(const RunFigures&);
+};
+
+constexpr Row kRows[] = {
+    {"create all objects (s)", 1, [](const RunFigures& f) { return f.create_s; }},
+    {"then until all SIs assigned (s)", 1, [](const RunFigures& f) { return f.assign_s; }},
+    {"component processes running", 0,
+     [](const RunFigures& f) { return static_cast<double>(f.processes); }},
+    {"reaction: crash -> node not Ready (ms)", 0,
+     [](const RunFigures& f) { return f.crash.reaction_ms; }},
+    {"per-SI outage p50 (ms)", 0,
+     [](const RunFigures& f) { return Quantile(f.crash.outage_ms, 0.5); }},
+    {"per-SI outage p95 (ms)", 0,
+     [](const RunFigures& f) { return Quantile(f.crash.outage_ms, 0.95); }},
+    {"per-SI outage max = last SI back (ms)", 0,
+     [](const RunFigures& f) { return Quantile(f.crash.outage_ms, 1.0); }},
+    {"crash -> poll saw all back (ms)", 0,
+     [](const RunFigures& f) { return f.crash.last_seen_ms; }},
+    {"vigild VmRSS steady (MB)", 1, [](const RunFigures& f) { return Mb(f.vigild_steady.rss_kb); }},
+    {"vigild VmRSS after failover (MB)", 1,
+     [](const RunFigures& f) { return Mb(f.vigild_after.rss_kb); }},
+    {"vigild VmHWM after failover (MB)", 1,
+     [](const RunFigures& f) { return Mb(f.vigild_after.hwm_kb); }},
+    {"agent n2 VmRSS steady (MB)", 1,
+     [](const RunFigures& f) { return Mb(f.agent_steady.rss_kb); }},
+    {"agent n2 VmRSS after failover (MB)", 1,
+     [](const RunFigures& f) { return Mb(f.agent_after.rss_kb); }},
+    {"agent n2 VmHWM after failover (MB)", 1,
+     [](const RunFigures& f) { return Mb(f.agent_after.hwm_kb); }},
+    {"store (vigild data dir) (MB)", 1,
+     [](const RunFigures& f) { return f.store_bytes / 1048576.0; }},
+};
+
 void PrintTable(const Options& options, const std::vector<RunFigures>& runs) {
   const ScaleLayout& l = options.layout;
   std::printf("\nscale: %d SIs in %d 2N groups (%d SIs each), %d nodes, %d actives on the "
@@ -129,28 +166,15 @@ void PrintTable(const Options& options, const std::vector<RunFigures>& runs) {
               l.sis, l.sis / l.sis_per_group, l.sis_per_group, l.nodes, l.active_on_victim,
               runs.size());
   std::printf("  %-44s", "");
-  for (size_t r = 0; r < runs.size(); ++r) std::printf(" %10s", ("run " + std::to_string(r + 1)).c_str());
+  for (size_t r = 1; r <= runs.size(); ++r) {
+    std::printf(" %10s", ("run " + std::to_string(r)).c_str());
+  }
   std::printf("\n");
-  auto row = [&](const char* label, auto value, const char* format) {
-    std::printf("  %-44s", label);
-    for (const RunFigures& f : runs) std::printf(format, value(f));
+  for (const Row& row : kRows) {
+    std::printf("  %-44s", row.label);
+    for (const RunFigures& f : runs) std::printf(" %10.*f", row.decimals, row.value(f));
     std::printf("\n");
-  };
-  row("create all objects (s)", [](const RunFigures& f) { return f.create_s; }, " %10.1f");
-  row("then until all SIs assigned (s)", [](const RunFigures& f) { return f.assign_s; }, " %10.1f");
-  row("component processes running", [](const RunFigures& f) { return f.processes; }, " %10d");
-  row("reaction: crash -> node not Ready (ms)", [](const RunFigures& f) { return f.crash.reaction_ms; }, " %10.0f");
-  row("per-SI outage p50 (ms)", [](const RunFigures& f) { return Quantile(f.crash.outage_ms, 0.5); }, " %10.0f");
-  row("per-SI outage p95 (ms)", [](const RunFigures& f) { return Quantile(f.crash.outage_ms, 0.95); }, " %10.0f");
-  row("per-SI outage max = last SI back (ms)", [](const RunFigures& f) { return Quantile(f.crash.outage_ms, 1.0); }, " %10.0f");
-  row("crash -> poll saw all back (ms)", [](const RunFigures& f) { return f.crash.last_seen_ms; }, " %10.0f");
-  row("vigild VmRSS steady (MB)", [](const RunFigures& f) { return Mb(f.vigild_steady.rss_kb); }, " %10.1f");
-  row("vigild VmRSS after failover (MB)", [](const RunFigures& f) { return Mb(f.vigild_after.rss_kb); }, " %10.1f");
-  row("vigild VmHWM after failover (MB)", [](const RunFigures& f) { return Mb(f.vigild_after.hwm_kb); }, " %10.1f");
-  row("agent n2 VmRSS steady (MB)", [](const RunFigures& f) { return Mb(f.agent_steady.rss_kb); }, " %10.1f");
-  row("agent n2 VmRSS after failover (MB)", [](const RunFigures& f) { return Mb(f.agent_after.rss_kb); }, " %10.1f");
-  row("agent n2 VmHWM after failover (MB)", [](const RunFigures& f) { return Mb(f.agent_after.hwm_kb); }, " %10.1f");
-  row("store (vigild data dir) (MB)", [](const RunFigures& f) { return f.store_bytes / 1048576.0; }, " %10.1f");
+  }
   std::string lease = "duration 800ms, renewed every 200ms, self-fence after 500ms (defaults)";
   if (!l.lease_flags.empty()) {
     lease.clear();
