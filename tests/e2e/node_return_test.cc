@@ -29,39 +29,12 @@ class NodeReturnTest : public SwitchbackTest {
     stamps_ = dir_ / "stamps";
     std::filesystem::create_directories(stamps_);
   }
-
-  // 2N group g with auto-adjust (probation kProbation): unit a on n1 (rank
-  // 1), unit b on n2 (rank 2); each component stamps its start, then sleeps.
-  void CreateService() {
-    Create(Obj("ServiceGroup", "g",
-               {{"redundancyModel", "2N"},
-                {"autoAdjust", {{"enabled", true}, {"probation", "2s"}, {"minInterval", "1s"}}}}));
-    for (const auto& [unit, node, rank] : {std::tuple{"a", "n1", 1}, std::tuple{"b", "n2", 2}}) {
-      Create(Obj("ServiceUnit", unit, {{"serviceGroup", "g"}, {"node", node}, {"rank", rank}}));
-      Create(Obj("Component", std::string(unit) + "-svc",
-                 {{"serviceUnit", unit},
-                  {"csTypes", {"svc"}},
-                  {"exec", {{"instantiate", StampingCommand(stamps_)}}}}));
-    }
-    Create(Obj("ServiceInstance", "si",
-               {{"serviceGroup", "g"}, {"csis", {{{"name", "svc"}, {"csType", "svc"}}}}}));
-  }
-
-  pid_t RunningPid(const std::string& component) {
-    pid_t pid = 0;
-    WaitFor([&] {
-      pid = static_cast<pid_t>(Status("Component", component).value("pid", 0));
-      return ProcessAlive(pid);
-    });
-    return ProcessAlive(pid) ? pid : 0;
-  }
-
 };
 
 TEST_F(NodeReturnTest, KilledAgentsNodeComesBackAsStandbyAndSwitchesBackAfterProbation) {
   ASSERT_NO_FATAL_FAILURE(StartAgent("n1"));
   ASSERT_NO_FATAL_FAILURE(StartAgent("n2"));
-  ASSERT_NO_FATAL_FAILURE(CreateService());
+  ASSERT_NO_FATAL_FAILURE(CreateService(kProbation));
   ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Active") == "a"; }))
       << Status("ServiceInstance", "si").dump();
   ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Standby") == "b"; }));

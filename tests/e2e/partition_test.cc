@@ -114,34 +114,6 @@ class PartitionTest : public SwitchbackTest {
     agents_[node] = std::move(agent);
   }
 
-  // 2N group g with auto-adjust: unit a on n1 (rank 1), unit b on n2 (rank
-  // 2); each component stamps its start time, then sleeps.
-  void CreateService() {
-    Create(Obj("ServiceGroup", "g",
-               {{"redundancyModel", "2N"},
-                {"autoAdjust",
-                 {{"enabled", true}, {"probation", "3s"}, {"minInterval", "1s"}}}}));
-    for (const auto& [unit, node, rank] : {std::tuple{"a", "n1", 1}, std::tuple{"b", "n2", 2}}) {
-      Create(Obj("ServiceUnit", unit, {{"serviceGroup", "g"}, {"node", node}, {"rank", rank}}));
-      Create(Obj("Component", std::string(unit) + "-svc",
-                 {{"serviceUnit", unit},
-                  {"csTypes", {"svc"}},
-                  {"exec", {{"instantiate", StampingCommand(stamps_)}}}}));
-    }
-    Create(Obj("ServiceInstance", "si",
-               {{"serviceGroup", "g"}, {"csis", {{{"name", "svc"}, {"csType", "svc"}}}}}));
-  }
-
-  // The PID in the component's status once it runs (0 after 15 s).
-  pid_t RunningPid(const std::string& component) {
-    pid_t pid = 0;
-    WaitFor([&] {
-      pid = static_cast<pid_t>(Status("Component", component).value("pid", 0));
-      return ProcessAlive(pid);
-    });
-    return ProcessAlive(pid) ? pid : 0;
-  }
-
   // When the node's Ready condition last became `status`, from its status.
   std::optional<Wall::time_point> ReadySince(const std::string& node, const std::string& status) {
     for (const Json& c : Status("Node", node).value("conditions", Json::array())) {
@@ -171,7 +143,7 @@ class PartitionTest : public SwitchbackTest {
 TEST_F(PartitionTest, CutNodeFencesItselfBeforeFailoverAndGetsTheSiBackAfterProbation) {
   ASSERT_NO_FATAL_FAILURE(StartAgentInNetwork("n1"));
   ASSERT_NO_FATAL_FAILURE(StartAgent("n2", NodeCredentials("n2")));
-  ASSERT_NO_FATAL_FAILURE(CreateService());
+  ASSERT_NO_FATAL_FAILURE(CreateService(kProbation));
   ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Active") == "a"; }))
       << Status("ServiceInstance", "si").dump() << agents_["n1"]->Output();
   ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Standby") == "b"; }));

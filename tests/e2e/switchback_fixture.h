@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "tests/e2e/cluster_fixture.h"
@@ -17,6 +19,37 @@ namespace vigil::e2e {
 
 class SwitchbackTest : public ClusterTest {
  protected:
+  // 2N group g with auto-adjust after `probation`: unit a on n1 (rank 1),
+  // unit b on n2 (rank 2); each component stamps its start time into
+  // stamps_, then sleeps. One SI "si".
+  void CreateService(std::chrono::milliseconds probation) {
+    Create(Obj("ServiceGroup", "g",
+               {{"redundancyModel", "2N"},
+                {"autoAdjust",
+                 {{"enabled", true},
+                  {"probation", std::to_string(probation.count()) + "ms"},
+                  {"minInterval", "1s"}}}}));
+    for (const auto& [unit, node, rank] : {std::tuple{"a", "n1", 1}, std::tuple{"b", "n2", 2}}) {
+      Create(Obj("ServiceUnit", unit, {{"serviceGroup", "g"}, {"node", node}, {"rank", rank}}));
+      Create(Obj("Component", std::string(unit) + "-svc",
+                 {{"serviceUnit", unit},
+                  {"csTypes", {"svc"}},
+                  {"exec", {{"instantiate", StampingCommand(stamps_)}}}}));
+    }
+    Create(Obj("ServiceInstance", "si",
+               {{"serviceGroup", "g"}, {"csis", {{{"name", "svc"}, {"csType", "svc"}}}}}));
+  }
+
+  // The PID in the component's status once it runs (0 after 15 s).
+  pid_t RunningPid(const std::string& component) {
+    pid_t pid = 0;
+    WaitFor([&] {
+      pid = static_cast<pid_t>(Status("Component", component).value("pid", 0));
+      return ProcessAlive(pid);
+    });
+    return ProcessAlive(pid) ? pid : 0;
+  }
+
   // Waits for SI "si" to be active on a again, then checks: the switchback
   // started no earlier than `probation` after both a's return to service
   // and `returned` (when the node came back); b's process `b` ended before
