@@ -16,6 +16,7 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "tests/e2e/cluster_fixture.h"
 #include "virt/hypervisor.h"
@@ -61,6 +62,17 @@ class NodeFencingTest : public ClusterTest {
   static Json Sleeper(const std::string&) {
     return {{"exec", {{"instantiate", {"sleep", "600"}}}}};
   }
+  // After the agents are gone (one could restart a domain meanwhile), the
+  // test's domains are destroyed and undefined.
+  void TearDown() override {
+    ClusterTest::TearDown();
+    for (const std::string& domain : domains_) {
+      (void)libvirt_->DestroyDomain(domain);
+      (void)libvirt_->UndefineDomain(domain);
+    }
+  }
+  std::unique_ptr<virt::LibvirtHypervisor> libvirt_;  // set by the VM test
+  std::vector<std::string> domains_;                  // the VM test's domains
 };
 
 // The first moment (steady clock) the old active was seen gone and the new
@@ -140,9 +152,11 @@ TEST_F(NodeFencingTest, KilledAgentsDomainIsDestroyedBeforeTheStandbyDomainStart
   }
   auto opened = virt::LibvirtHypervisor::Open("qemu:///system");
   ASSERT_TRUE(opened.ok()) << opened.status();
-  std::unique_ptr<virt::LibvirtHypervisor> libvirt = std::move(*opened);
+  libvirt_ = std::move(*opened);
+  virt::LibvirtHypervisor* libvirt = libvirt_.get();
   if (!libvirt->IsAlive()) GTEST_SKIP() << "libvirtd does not answer";
   const std::string prefix = "vigil-fence-" + std::to_string(getpid()) + "-";
+  domains_ = {prefix + "a", prefix + "b"};
   auto domain_xml = [&](const std::string& unit) {
     const char* type = access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm" : "qemu";
     return std::string("<domain type='") + type + "'><name>" + prefix + unit +
@@ -152,12 +166,6 @@ TEST_F(NodeFencingTest, KilledAgentsDomainIsDestroyedBeforeTheStandbyDomainStart
   auto running = [&](const std::string& unit) {
     absl::StatusOr<virt::DomainStatus> state = libvirt->GetState(prefix + unit);
     return state.ok() && state->state == virt::DomainState::kRunning;
-  };
-  auto cleanup = [&] {
-    for (const char* unit : {"a", "b"}) {
-      (void)libvirt->DestroyDomain(prefix + unit);
-      (void)libvirt->UndefineDomain(prefix + unit);
-    }
   };
   ASSERT_NO_FATAL_FAILURE(DeclareNodeN1({{"hypervisor", "qemu:///system"}, {"timeout", "10s"}}));
   ASSERT_NO_FATAL_FAILURE(CreateService([&](const std::string& unit) {
@@ -178,7 +186,6 @@ TEST_F(NodeFencingTest, KilledAgentsDomainIsDestroyedBeforeTheStandbyDomainStart
       },
       milliseconds(60000));
   const Json fencing = Fencing("n1");
-  cleanup();
   ASSERT_TRUE(failed_over) << Status("ServiceInstance", "si").dump() << fencing.dump();
   ASSERT_TRUE(at.a_gone.has_value());
   EXPECT_LE(*at.a_gone, *at.b_up);
