@@ -21,6 +21,7 @@
 
 #include "client/http_client.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/failover_checks.h"
 #include "tests/e2e/leftovers.h"
 #include "tests/e2e/subprocess.h"
 
@@ -125,6 +126,19 @@ class ClusterTest : public ::testing::Test {
     }
     return "";
   }
+  // Waits until `node`'s agent has recorded `component`'s running process
+  // in its adoption file (written shortly after the start is reported): an
+  // agent killed before that cannot be taken to account for it. Returns the
+  // PID, or 0 on timeout.
+  int64_t WaitRecorded(const std::string& node, const std::string& component) {
+    int64_t pid = 0;
+    WaitFor([&] {
+      pid = Status("Component", component).value("pid", int64_t{0});
+      return pid > 0 && RecordedPid(dir_ / node, node, component) == pid;
+    });
+    return RecordedPid(dir_ / node, node, component) == pid ? pid : 0;
+  }
+
   // Polls `done` every 2 ms; false if it is still false after `timeout`.
   bool WaitFor(const std::function<bool()>& done, milliseconds timeout = milliseconds(15000)) {
     const Steady::time_point deadline = Steady::now() + timeout;

@@ -49,6 +49,7 @@ class NodeFailureTest : public ClusterTest {
 
 TEST_F(NodeFailureTest, KilledAgentsNodeFailsOverWithinASecondOrSo) {
   ASSERT_NO_FATAL_FAILURE(StartServiceActiveOnN1());
+  ASSERT_GT(WaitRecorded("n1", "a-svc"), 0);  // so TearDown can end it
 
   const Steady::time_point killed = Steady::now();
   agents_["n1"]->Signal(SIGKILL);

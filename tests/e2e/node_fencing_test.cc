@@ -85,8 +85,8 @@ TEST_F(NodeFencingTest, KilledAgentsProcessesAreFencedBeforeTheStandbyStarts) {
   ASSERT_NO_FATAL_FAILURE(DeclareNodeN1(FenceLocalN1()));
   ASSERT_NO_FATAL_FAILURE(CreateService(Sleeper));
   ASSERT_NO_FATAL_FAILURE(StartActiveOnN1());
-  ASSERT_TRUE(WaitFor([&] { return Status("Component", "a-svc").value("pid", 0) > 0; }));
-  const int64_t a_pid = Status("Component", "a-svc").value("pid", 0);
+  const int64_t a_pid = WaitRecorded("n1", "a-svc");  // what fence-local reads
+  ASSERT_GT(a_pid, 0);
   ASSERT_TRUE(ProcessAlive(a_pid));
 
   const Steady::time_point killed = Steady::now();
@@ -116,8 +116,8 @@ TEST_F(NodeFencingTest, KilledAgentsProcessesAreFencedBeforeTheStandbyStarts) {
 TEST_F(NodeFencingTest, WithoutFencingTheDeadAgentsProcessLivesOnAndStatusSaysSo) {
   ASSERT_NO_FATAL_FAILURE(CreateService(Sleeper));
   ASSERT_NO_FATAL_FAILURE(StartActiveOnN1());
-  ASSERT_TRUE(WaitFor([&] { return Status("Component", "a-svc").value("pid", 0) > 0; }));
-  const int64_t a_pid = Status("Component", "a-svc").value("pid", 0);
+  const int64_t a_pid = WaitRecorded("n1", "a-svc");  // what fence-local reads
+  ASSERT_GT(a_pid, 0);
   agents_["n1"]->Signal(SIGKILL);
   ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Active") == "b"; }))
       << Status("ServiceInstance", "si").dump();
