@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "absl/time/time.h"
+#include "api/assignments.h"
 
 namespace vigil::bench {
 namespace {
@@ -188,14 +189,7 @@ bool Cluster::Create(const api::Json& object) {
 
 std::string Cluster::ConfirmedUnit(const std::string& si, const std::string& ha_state) {
   auto object = http_.Get("ServiceInstance", si);
-  if (!object.ok()) return "";
-  for (const api::Json& a : object->value("status", api::Json::object())
-                                .value("assignments", api::Json::array())) {
-    if (a.value("haState", "") == ha_state && a.value("confirmed", false)) {
-      return a.value("unit", "");
-    }
-  }
-  return "";
+  return object.ok() ? api::ConfirmedUnitOf(*object, ha_state) : "";
 }
 
 std::string Cluster::StatusField(const std::string& kind, const std::string& name,

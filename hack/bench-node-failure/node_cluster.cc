@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "absl/time/time.h"
+#include "api/assignments.h"
 #include "hack/bench-failover/failover_service.h"
 #include "tests/e2e/leftovers.h"
 
@@ -144,14 +145,7 @@ std::string NodeCluster::NodeOf(const std::string& unit) { return unit == "nf-a"
 
 std::string NodeCluster::ConfirmedUnit(const std::string& ha_state) {
   auto object = http_->Get("ServiceInstance", kInstance);
-  if (!object.ok()) return "";
-  for (const api::Json& a : object->value("status", api::Json::object())
-                                .value("assignments", api::Json::array())) {
-    if (a.value("haState", "") == ha_state && a.value("confirmed", false)) {
-      return a.value("unit", "");
-    }
-  }
-  return "";
+  return object.ok() ? api::ConfirmedUnitOf(*object, ha_state) : "";
 }
 
 std::string NodeCluster::ConditionSince(const std::string& kind, const std::string& name,

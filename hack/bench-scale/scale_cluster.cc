@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "api/assignments.h"
 #include "absl/time/time.h"
 #include "tests/e2e/leftovers.h"
 
@@ -66,17 +67,6 @@ api::Json Object(const std::string& kind, const std::string& name, api::Json spe
 }
 
 std::string GroupName(int g) { return absl::StrFormat("g%05d", g); }
-
-// The confirmed unit of `si` in `ha_state`, or "".
-std::string ConfirmedUnit(const api::Json& si, const std::string& ha_state) {
-  for (const api::Json& a : si.value("status", api::Json::object())
-                                .value("assignments", api::Json::array())) {
-    if (a.value("haState", "") == ha_state && a.value("confirmed", false)) {
-      return a.value("unit", "");
-    }
-  }
-  return "";
-}
 
 // lastTransitionTime of condition `type` of `object` when it is `status`.
 std::string ConditionSince(const api::Json& object, const std::string& type,
@@ -286,8 +276,8 @@ absl::StatusOr<ScaleCluster::Counts> ScaleCluster::Count() {
   if (!list.ok()) return list.status();
   Counts counts;
   for (const api::Json& si : list->items) {
-    const std::string active = ConfirmedUnit(si, "Active");
-    if (active.empty() || ConfirmedUnit(si, "Standby").empty()) continue;
+    const std::string active = api::ConfirmedUnitOf(si, "Active");
+    if (active.empty() || api::ConfirmedUnitOf(si, "Standby").empty()) continue;
     ++counts.assigned;
     const bool victim = si["metadata"].value("labels", api::Json::object()).contains("victim");
     if (victim && EndsWith(active, "-a")) ++counts.victim_on_n1;
@@ -326,7 +316,7 @@ absl::StatusOr<std::vector<std::string>> ScaleCluster::VictimsBack() {
   if (!list.ok()) return list.status();
   std::vector<std::string> since;
   for (const api::Json& si : list->items) {
-    const std::string active = ConfirmedUnit(si, "Active");
+    const std::string active = api::ConfirmedUnitOf(si, "Active");
     if (active.empty() || EndsWith(active, "-a")) continue;
     since.push_back(ConditionSince(si, "Assigned", "True"));
   }

@@ -26,6 +26,7 @@
 
 #include "agent/adoption_store.h"
 #include "agent/node_agent.h"
+#include "api/assignments.h"
 #include "controllers/assignment_controller.h"
 #include "server/registry.h"
 #include "store/store.h"
@@ -198,12 +199,7 @@ class AgentFixture : public ::testing::Test {
   }
   // The unit holding `si` in `ha_state`, confirmed, or "".
   std::string ConfirmedUnit(const std::string& si, const std::string& ha_state) {
-    for (const Json& a : Status("ServiceInstance", si).value("assignments", Json::array())) {
-      if (a.value("haState", "") == ha_state && a.value("confirmed", false)) {
-        return a.value("unit", "");
-      }
-    }
-    return "";
+    return api::ConfirmedUnitOf(Get("ServiceInstance", si), ha_state);
   }
   // status.lastFailure.reason, or "".
   std::string FailureReason(const std::string& kind, const std::string& name) {

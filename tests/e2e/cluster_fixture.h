@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "client/http_client.h"
+#include "api/assignments.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/failover_checks.h"
 #include "tests/e2e/leftovers.h"
@@ -97,7 +98,10 @@ class ClusterTest : public ::testing::Test {
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto agent = Subprocess::Start(argv);
     ASSERT_NE(agent, nullptr);
-    ASSERT_TRUE(agent->WaitForOutput("node agent for " + node)) << agent->Output();
+    // Generous: a loaded CI machine (TCG domains of other tests) can take
+    // seconds to start an agent; this waits for readiness, it times nothing.
+    ASSERT_TRUE(agent->WaitForOutput("node agent for " + node, std::chrono::seconds(30)))
+        << agent->Output();
     agents_[node] = std::move(agent);
   }
 
@@ -112,12 +116,8 @@ class ClusterTest : public ::testing::Test {
   }
   // The unit holding a confirmed `ha_state` assignment of SI `si`, or "".
   std::string ConfirmedUnit(const std::string& ha_state, const std::string& si = "si") {
-    for (const Json& a : Status("ServiceInstance", si).value("assignments", Json::array())) {
-      if (a.value("haState", "") == ha_state && a.value("confirmed", false)) {
-        return a.value("unit", "");
-      }
-    }
-    return "";
+    absl::StatusOr<Json> obj = http_->Get("ServiceInstance", si);
+    return obj.ok() ? api::ConfirmedUnitOf(*obj, ha_state) : "";
   }
   // "<status>/<reason>" of the node's Ready condition, or "".
   std::string NodeReady(const std::string& node) {
