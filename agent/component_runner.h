@@ -45,10 +45,11 @@ struct CsiAssignment {
   std::string service_instance;
   api::Csi csi;
   api::HaState ha_state = api::HaState::kNone;
+  api::Successor successor{};  // Quiesced: the unit taking over, and where VMs may migrate
   bool operator==(const CsiAssignment& other) const {
     return service_instance == other.service_instance && csi.name == other.csi.name &&
            csi.cs_type == other.csi.cs_type && csi.attributes == other.csi.attributes &&
-           ha_state == other.ha_state;
+           ha_state == other.ha_state && successor == other.successor;
   }
 };
 

@@ -66,7 +66,7 @@ NodeView ReadNodeView(const std::string& node, const NodeViewSources& sources) {
   });
   for (const auto& [name, si] : view.instances) {
     for (const api::Assignment& a : si.status.assignments) {
-      if (view.units.contains(a.unit)) view.assignments[a.unit].push_back({name, a.ha_state});
+      if (view.units.contains(a.unit)) view.assignments[a.unit].push_back({name, a.ha_state, a.successor});
     }
   }
   std::map<std::string, api::Operation> operations;
@@ -87,8 +87,10 @@ std::map<std::string, std::vector<CsiAssignment>> ComponentAssignments(const Nod
       for (const api::Csi& csi : si.spec.csis) {
         const auto& types = component.spec.cs_types;
         if (std::find(types.begin(), types.end(), csi.cs_type) == types.end()) continue;
-        csis.push_back(
-            {.service_instance = a.service_instance, .csi = csi, .ha_state = a.ha_state});
+        csis.push_back({.service_instance = a.service_instance,
+                        .csi = csi,
+                        .ha_state = a.ha_state,
+                        .successor = a.successor});
       }
     }
   }

@@ -21,6 +21,7 @@ namespace vigil::agent {
 struct UnitAssignment {
   std::string service_instance;
   api::HaState ha_state = api::HaState::kNone;
+  api::Successor successor{};  // Quiesced: who takes over (api::Assignment)
 };
 
 struct NodeView {

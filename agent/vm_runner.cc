@@ -49,6 +49,7 @@ void VmRunner::SetEnabled(bool enabled) {
 // progress (an instantiation, a shutdown) finishes first and then stops it.
 void VmRunner::Fence() {
   enabled_ = false;
+  migration_abort_->store(true);  // a live migration in progress stops
   if (op_ == Op::kNone && state_.presence == PresenceState::kInstantiated) {
     StartCleanup([this] { FinishStopped(); });
     Notify();

@@ -42,8 +42,10 @@
 #ifndef VIGIL_AGENT_VM_RUNNER_H_
 #define VIGIL_AGENT_VM_RUNNER_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -128,12 +130,19 @@ class VmRunner : public ComponentRunner {
   void OnStartTimeout();
   void Fail(const std::string& reason, const std::string& message, const std::string& source);
 
-  // Stopping (vm_runner_stop.cc).
+  // Stopping (vm_runner_stop.cc): live migration to the unit taking over
+  // when allowed, else graceful shutdown, else destroy.
   void StartTerminate();
+  void StartShutdown(const std::string& message);
+  std::optional<api::Successor> MigrationTargetOf() const;
+  void StartMigration(const api::Successor& to);
+  void OnMigrated(uint64_t serial, const api::Successor& to,
+                  const absl::StatusOr<virt::MigrationStats>& result, Millis took);
   void StartCleanup(std::function<void()> then);
   void OnStopped(uint64_t serial, const absl::Status& status, bool graceful);
   void OnCleanupFailed(const absl::Status& status);
-  void FinishStopped();
+  // `reason`: of the Ready condition after a clean stop ("Stopped", "Migrated").
+  void FinishStopped(const std::string& reason = "Stopped");
   void ReleaseDomain();
 
   void SetOp(Op op);
@@ -170,6 +179,9 @@ class VmRunner : public ComponentRunner {
   EventLoop::TimerId op_timer_ = 0;
   EventLoop::TimerId paused_timer_ = 0;
   std::function<void()> after_cleanup_;
+  std::string stop_note_;  // message of the condition after the stop in progress
+  // Set by Fence: the live migration in progress (if any) is aborted.
+  std::shared_ptr<std::atomic<bool>> migration_abort_ = std::make_shared<std::atomic<bool>>(false);
   EventLoop::Clock::time_point cleanup_deadline_;
   std::string domain_;    // the domain it started or adopted; "" if none
   bool may_run_ = false;  // a domain it started may be running

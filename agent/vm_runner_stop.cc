@@ -1,6 +1,8 @@
 // VmRunner: stopping (graceful shutdown, destroy), recovery entry points and
 // bookkeeping. Starting is in vm_runner.cc, detection in vm_runner_watch.cc.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 
 #include "absl/strings/str_cat.h"
 #include "agent/vm_runner.h"
@@ -13,15 +15,25 @@ using api::PresenceState;
 
 // How soon a destroy that failed (e.g. libvirtd away) is tried again.
 constexpr Millis kDestroyRetry{250};
+// spec.migrationTimeout when unset (the schema's default).
+constexpr Millis kDefaultMigrationTimeout{60000};
 
 }  // namespace
 
 std::string VmRunner::TargetName() const { return domain_.empty() ? DomainNameOf(spec_) : domain_; }
 
 void VmRunner::StartTerminate() {
+  if (std::optional<api::Successor> to = MigrationTargetOf(); to.has_value()) {
+    StartMigration(*to);
+    return;
+  }
+  StartShutdown("shutting down domain " + TargetName());
+}
+
+void VmRunner::StartShutdown(const std::string& message) {
   SetOp(Op::kTerminate);
   state_.presence = PresenceState::kTerminating;
-  SetCondition(state_.ready, "Terminating", "shutting down domain " + TargetName());
+  SetCondition(state_.ready, "Terminating", message);
   const uint64_t serial = ++op_serial_;
   const std::string name = TargetName();
   const Millis timeout = spec_.shutdown_timeout;
@@ -33,6 +45,77 @@ void VmRunner::StartTerminate() {
       },
       [this, serial](const absl::Status& status) { OnStopped(serial, status, true); });
   Notify();
+}
+
+// A live migration only where the domain runs, the spec allows it, and the
+// unit taking over (named on a Quiesced assignment) is on a node that takes
+// live migrations.
+std::optional<api::Successor> VmRunner::MigrationTargetOf() const {
+  if (!spec_.allow_migration || domain_.empty() || !enabled_ || state_.failed) return std::nullopt;
+  for (const CsiAssignment& csi : desired_) {
+    if (csi.ha_state == HaState::kQuiesced && csi.successor.live_migration.Accepts()) {
+      return csi.successor;
+    }
+  }
+  return std::nullopt;
+}
+
+void VmRunner::StartMigration(const api::Successor& to) {
+  SetOp(Op::kTerminate);
+  state_.presence = PresenceState::kTerminating;
+  const std::string name = TargetName();
+  SetCondition(state_.ready, "Migrating",
+               absl::StrCat("live-migrating domain ", name, " to node ", to.node, " (",
+                            to.live_migration.hypervisor, ")"));
+  const uint64_t serial = ++op_serial_;
+  virt::MigrationTarget target{.hypervisor = to.live_migration.hypervisor,
+                               .address = to.live_migration.address,
+                               .timeout = spec_.migration_timeout};
+  if (target.timeout <= Millis(0)) target.timeout = kDefaultMigrationTimeout;
+  VmWorker* worker = worker_.get();
+  std::shared_ptr<std::atomic<bool>> abort = migration_abort_;
+  abort->store(false);
+  const auto started = std::chrono::steady_clock::now();
+  OnWorker<absl::StatusOr<virt::MigrationStats>>(
+      [name, target, worker, abort](virt::Hypervisor& hypervisor) {
+        return hypervisor.MigrateDomain(name, target,
+                                        [worker, abort] { return worker->stopping() || *abort; });
+      },
+      [this, serial, to, started](const absl::StatusOr<virt::MigrationStats>& result) {
+        const auto took = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() -
+                                                             started);
+        OnMigrated(serial, to, result, took);
+      });
+  Notify();
+}
+
+// Migrated: the domain runs on the successor's node now and no longer here.
+// Not migrated: it still runs here and is stopped as it would have been
+// without migration (destroyed when fenced meanwhile).
+void VmRunner::OnMigrated(uint64_t serial, const api::Successor& to,
+                          const absl::StatusOr<virt::MigrationStats>& result, Millis took) {
+  if (serial != op_serial_) return;
+  const std::string name = TargetName();
+  if (result.ok()) {
+    stop_note_ = absl::StrCat("domain ", name, " live-migrated to node ", to.node, " in ",
+                              took.count(), " ms");
+    if (result->downtime >= Millis(0)) {
+      absl::StrAppend(&stop_note_, " (guest paused ", result->downtime.count(), " ms)");
+    }
+    FinishStopped("Migrated");
+    return;
+  }
+  const absl::Status& status = result.status();
+  SetOp(Op::kNone);
+  const std::string why =
+      absl::StrCat("live migration to node ", to.node, " failed after ", took.count(),
+                   " ms (", status.message(), ")");
+  stop_note_ = why + "; shut down here instead";
+  if (!enabled_) {
+    StartCleanup([this] { FinishStopped(); });
+    return;
+  }
+  StartShutdown(why + "; shutting down domain " + name);
 }
 
 void VmRunner::StartCleanup(std::function<void()> then) {
@@ -104,14 +187,16 @@ void VmRunner::OnCleanupFailed(const absl::Status& status) {
   if (callbacks_.on_failure) callbacks_.on_failure(state_.last_failure);
 }
 
-void VmRunner::FinishStopped() {
+void VmRunner::FinishStopped(const std::string& reason) {
   ReleaseDomain();
   SetOp(Op::kNone);
   state_.presence = restarting_ ? PresenceState::kRestarting : PresenceState::kUninstantiated;
   // A clean stop is healthy; a failure keeps its reason for the user to see.
-  if (!state_.failed && (state_.ready || state_.reason == "Terminating")) {
-    SetCondition(true, "Stopped", "");
+  if (!state_.failed && (state_.ready || state_.reason == "Terminating" ||
+                         state_.reason == "Migrating")) {
+    SetCondition(true, reason, stop_note_);
   }
+  stop_note_.clear();
   Reconcile();
   Notify();
 }

@@ -118,6 +118,19 @@ Field NodeFencing() {
                        .Default("ProceedAfterTimeout"))});
 }
 
+Field LiveMigration() {
+  return Object(
+      "Where the node takes live-migrated virtual machines. Set: a graceful "
+      "switchover (lock, drain, swap, switchback) to a unit on this node "
+      "live-migrates the running domains of virtualMachine components that "
+      "allow it, instead of shutting them down and starting them again.",
+      {P("hypervisor", String("libvirt URI of this node's hypervisor as the "
+                              "other nodes' agents reach it (e.g. "
+                              "qemu+tls://n2.example/system).")),
+       P("address", String("Migration data URI (e.g. tcp://10.0.0.2); unset: "
+                           "libvirt's default (the destination's hostname)."))});
+}
+
 FieldSchema NodeSpec() {
   return Object(
       "Desired state of a node.",
@@ -127,6 +140,7 @@ FieldSchema NodeSpec() {
        P("hypervisor", String("libvirt URI of the hypervisor that runs this "
                               "node's virtual machines.")
                            .Default("qemu:///system")),
+       P("liveMigration", LiveMigration()),
        P("hostedBy", ObjectName("Name of the ServiceInstance whose virtual "
                                 "machine hosts this node (a nested node).")),
        P("unitFailoverMax",
@@ -388,7 +402,14 @@ FieldSchema ServiceInstanceStatus() {
        P("haState", HaState("HA state of the assignment.")),
        P("since", DateTime("When the assignment took this HA state (RFC 3339, "
                            "milliseconds).")),
-       P("confirmed", Boolean("The components confirmed the HA state."))});
+       P("confirmed", Boolean("The components confirmed the HA state.")),
+       P("successor",
+         Object("On a Quiesced assignment of a graceful switchover: the unit "
+                "taking the instance over. Its node's liveMigration, when set, "
+                "is where virtual machines that allow it are live-migrated.",
+                {P("unit", String("Name of the ServiceUnit taking over.")),
+                 P("node", String("Name of its Node.")),
+                 P("liveMigration", LiveMigration())}))});
   return Object(
       "Observed state of a service instance.",
       {P("observedGeneration", ObservedGeneration()),

@@ -132,7 +132,18 @@ Field VirtualMachine() {
        P("guestAgentPing", Duration("Period of QEMU guest agent pings used as "
                                     "a health check; unset: no pings.")),
        P("startTimeout", Duration("Time for the domain to start running.")
-                             .Default("30s"))})
+                             .Default("30s")),
+       P("allowMigration",
+         Boolean("Live-migrate the running domain to the unit taking over in a "
+                 "graceful switchover, when that unit's node sets "
+                 "liveMigration; otherwise (or if the migration fails) the "
+                 "domain is shut down and started there. Needs storage both "
+                 "nodes reach and, with domainXML, a <uuid> in it.")
+             .Default(false)),
+       P("migrationTimeout", Duration("Time for a live migration before it is "
+                                      "aborted (the domain is then shut down "
+                                      "and started on the new unit).")
+                                 .Default("60s"))})
       .ExactlyOneOf({"domainXML", "domainName"});
 }
 

@@ -228,6 +228,17 @@ Json ToJson(const ComponentStatus& status) {
   return out;
 }
 
+Json ToJson(const Successor& successor) {
+  Json out = Json::object();
+  PutString(out, "unit", successor.unit);
+  PutString(out, "node", successor.node);
+  Json migration = Json::object();
+  PutString(migration, "hypervisor", successor.live_migration.hypervisor);
+  PutString(migration, "address", successor.live_migration.address);
+  if (!migration.empty()) out["liveMigration"] = std::move(migration);
+  return out;
+}
+
 Json ToJson(const ServiceInstanceStatus& status) {
   Json out = StatusBase(status.observed_generation, status.conditions);
   out["assignmentState"] = ToString(status.assignment_state);
@@ -238,6 +249,9 @@ Json ToJson(const ServiceInstanceStatus& status) {
                  {"confirmed", assignment.confirmed}};
     PutString(json, "node", assignment.node);
     PutString(json, "since", assignment.since);
+    if (Json successor = ToJson(assignment.successor); !successor.empty()) {
+      json["successor"] = std::move(successor);
+    }
     assignments.push_back(std::move(json));
   }
   if (!assignments.empty()) out["assignments"] = std::move(assignments);

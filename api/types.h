@@ -117,9 +117,18 @@ struct NodeFencing {
   // Whether any fencing method is declared (else: agent self-fencing only).
   bool Configured() const { return !command.empty() || !hypervisor.empty(); }
 };
+// Where a node takes live-migrated virtual machines (Node.spec.liveMigration;
+// also carried by an assignment's successor).
+struct LiveMigration {
+  std::string hypervisor{};  // libvirt URI of the node's hypervisor, as other nodes' agents reach it
+  std::string address{};     // migration data URI (e.g. "tcp://10.0.0.2"); empty: libvirt's choice
+  bool Accepts() const { return !hypervisor.empty(); }
+  bool operator==(const LiveMigration&) const = default;
+};
 struct NodeSpec {
   AdminState admin_state = AdminState::kUnlocked;
   std::string hypervisor;
+  LiveMigration live_migration;  // hypervisor empty: takes no live migrations
   std::string hosted_by;
   int64_t unit_failover_max = 0;
   Millis unit_failover_probation{0};
@@ -279,6 +288,12 @@ struct VirtualMachineSpec {
   Millis shutdown_timeout{0};
   std::optional<Millis> guest_agent_ping;
   Millis start_timeout{0};
+  // Live-migrate the running domain to the unit taking over in a graceful
+  // switchover (lock, drain, swap, switchback) when that unit's node takes
+  // live migrations; aborted (and stopped/started instead) after
+  // migration_timeout.
+  bool allow_migration = false;
+  Millis migration_timeout{0};
 };
 // The domain's name: spec.domain_name, or the <name> of spec.domain_xml
 // ("" if it has none).
@@ -344,12 +359,21 @@ struct ServiceInstanceSpec {
   std::vector<InstanceDependency> depends_on;
   std::vector<RankedUnit> ranked_units;
 };
+// The unit that takes an SI over from a Quiesced assignment (graceful
+// switchover), and where its node takes live-migrated VMs.
+struct Successor {
+  std::string unit;  // empty: none known
+  std::string node;
+  LiveMigration live_migration;
+  bool operator==(const Successor&) const = default;
+};
 struct Assignment {
   std::string unit;
   std::string node;
   HaState ha_state = HaState::kNone;
   std::string since;
   bool confirmed = false;
+  Successor successor{};  // Quiesced assignments only
   bool operator==(const Assignment&) const = default;
 };
 // The incidents that touched an SI (written by the incident recorder).
@@ -492,6 +516,7 @@ Json ToJson(const OperationStatus& status);
 Json ToJson(const IncidentSpec& spec);
 Json ToJson(const IncidentStatus& status);
 Json ToJson(const IncidentSummary& summary);        // {} when empty
+Json ToJson(const Successor& successor);              // {} when none
 Json ToJson(const InstanceAvailability& availability);  // {} when empty
 
 }  // namespace vigil::api

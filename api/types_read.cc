@@ -201,9 +201,14 @@ namespace {
 
 using types_internal::ReadObject;
 
+LiveMigration ReadLiveMigration(Reader r) {
+  return {.hypervisor = r.Str("hypervisor"), .address = r.Str("address")};
+}
+
 void ReadNode(Reader& spec, Reader& status, Node& node) {
   node.spec.admin_state = spec.Enum("adminState", AdminState::kUnlocked);
   node.spec.hypervisor = spec.Str("hypervisor");
+  node.spec.live_migration = ReadLiveMigration(spec.Child("liveMigration"));
   node.spec.hosted_by = spec.Str("hostedBy");
   node.spec.unit_failover_max = spec.Int("unitFailoverMax");
   node.spec.unit_failover_probation = spec.Duration("unitFailoverProbation");
@@ -332,9 +337,12 @@ void ReadServiceInstance(Reader& spec, Reader& status, ServiceInstance& instance
   s.conditions = ReadConditions(status);
   s.assignment_state = status.Enum("assignmentState", AssignmentState::kUnassigned);
   for (Reader& a : status.Items("assignments")) {
-    s.assignments.push_back({a.Str("unit"), a.Str("node"),
-                             a.Enum("haState", HaState::kNone), a.Str("since"),
-                             a.Bool("confirmed")});
+    Reader successor = a.Child("successor");
+    s.assignments.push_back(
+        {a.Str("unit"), a.Str("node"), a.Enum("haState", HaState::kNone), a.Str("since"),
+         a.Bool("confirmed"),
+         {successor.Str("unit"), successor.Str("node"),
+          ReadLiveMigration(successor.Child("liveMigration"))}});
   }
   s.active_units = status.Strings("activeUnits");
   s.standby_units = status.Strings("standbyUnits");
@@ -409,6 +417,8 @@ VirtualMachineSpec ReadVirtualMachine(Reader r) {
   vm.shutdown_timeout = r.Duration("shutdownTimeout");
   vm.guest_agent_ping = r.OptionalDuration("guestAgentPing");
   vm.start_timeout = r.Duration("startTimeout");
+  vm.allow_migration = r.Bool("allowMigration");
+  vm.migration_timeout = r.Duration("migrationTimeout");
   return vm;
 }
 

@@ -104,11 +104,27 @@ void CheckServiceInstance(std::string_view name, const Json& spec,
   }
 }
 
+// A domain keeps its identity from host to host only with a fixed <uuid>:
+// without one, each unit's definition gets its own and libvirt refuses to
+// migrate the domain onto a host that defined it under another.
+void CheckComponent(const Json& spec, FieldErrorCollector& errors) {
+  if (!HasMember(spec, "virtualMachine")) return;
+  const Json& vm = spec["virtualMachine"];
+  if (!HasMember(vm, "allowMigration") || vm["allowMigration"] != Json(true)) return;
+  if (!HasMember(vm, "domainXML") || !vm["domainXML"].is_string()) return;
+  if (vm["domainXML"].get<std::string>().find("<uuid>") == std::string::npos) {
+    errors.Invalid("spec.virtualMachine.domainXML", Json("(no <uuid>)"),
+                   "with allowMigration the domain XML must carry a <uuid>, the same on "
+                   "every unit's component, so the domain keeps its identity from node to node");
+  }
+}
+
 }  // namespace
 
 void CheckCrossFieldRules(std::string_view kind, std::string_view name,
                           const Json& spec, FieldErrorCollector& errors) {
   if (kind == "ServiceInstance") CheckServiceInstance(name, spec, errors);
+  if (kind == "Component") CheckComponent(spec, errors);
 }
 
 }  // namespace vigil::api::internal

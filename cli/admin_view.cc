@@ -223,6 +223,11 @@ ProgressPrinter::Seen ProgressPrinter::SeenOf(const api::ServiceInstance& si) {
       Holders(si, [](const auto& a) { return a.ha_state == HaState::kStandby && a.confirmed; });
   seen.quiescing = Holders(si, [](const auto& a) { return a.ha_state == HaState::kQuiescing; });
   seen.quiesced = Holders(si, [](const auto& a) { return a.ha_state == HaState::kQuiesced; });
+  for (const api::Assignment& a : si.status.assignments) {
+    if (a.ha_state != HaState::kQuiesced || !a.successor.live_migration.Accepts()) continue;
+    seen.migration = api::Cat(a.unit, " on ", a.node, " to ", a.successor.unit, " on ",
+                              a.successor.node);
+  }
   seen.transition = std::any_of(si.status.assignments.begin(), si.status.assignments.end(),
                                 [](const auto& a) { return !a.confirmed || Quiescing(a); });
   return seen;
@@ -235,6 +240,9 @@ void ProgressPrinter::PrintChanges(const std::string& ref, const Seen& before, c
   }
   if (now.quiesced != before.quiesced && !now.quiesced.empty()) {
     out << ref << "quiesced on " << now.quiesced << "\n";
+  }
+  if (now.migration != before.migration && !now.migration.empty()) {
+    out << ref << "live-migrating VMs that allow it from " << now.migration << "\n";
   }
   if (now.active != before.active && !now.active.empty()) {
     out << ref << "active " << now.active

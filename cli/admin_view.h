@@ -95,6 +95,7 @@ class ProgressPrinter {
     std::string standby;     // confirmed standbys
     std::string quiescing;   // units quiescing (shutdown)
     std::string quiesced;    // units quiesced (lock, switchover)
+    std::string migration;   // "a on n1 to b on n2": the successor's node takes live migrations
     bool transition = false; // an unconfirmed or quiesc* assignment exists
   };
   static Seen SeenOf(const api::ServiceInstance& si);

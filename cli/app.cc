@@ -148,7 +148,8 @@ void AddAdmin(CLI::App& app, Parsed& p) {
        "node|su NAME, or KIND/NAME"},
       {"drain", "Drain a node: lock it (every SI active or standby there switches over "
                 "gracefully), then lock its instantiation (its components are terminated). "
-                "VMs are shut down here and started where their SIs go (no live migration)",
+                "VMs that allow it are live-migrated where their SIs go when that node takes "
+                "live migrations, else shut down here and started there",
        "node NAME, or node/NAME"},
   };
   for (const AdminCommand& command : kCommands) {

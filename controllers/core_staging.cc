@@ -28,7 +28,10 @@ class Stager {
 
  private:
   // Bookkeeping.
-  void Emit(ChangeKind kind, int s, int u, HaState state, const Why& why);
+  // `successor`: for a kQuiesced kSetHaState, the unit planned to take over
+  // (-1: none).
+  void Emit(ChangeKind kind, int s, int u, HaState state, const Why& why,
+            int successor = -1);
   std::vector<int>& Load(HaState state) {
     return state == HaState::kStandby ? standby_load_ : active_load_;
   }
@@ -97,9 +100,10 @@ void Stager::Run() {
 }
 
 void Stager::Emit(ChangeKind kind, int s, int u, HaState state,
-                  const Why& why) {
-  decision_.changes.push_back({kind, ctx_.instance_name(s), ctx_.unit_name(u),
-                               state, why.first, why.second});
+                  const Why& why, int successor) {
+  decision_.changes.push_back(
+      {kind, ctx_.instance_name(s), ctx_.unit_name(u), state, why.first,
+       why.second, successor >= 0 ? ctx_.unit_name(successor) : ""});
   auto& holdings = live_[s];
   auto it = std::find_if(holdings.begin(), holdings.end(),
                          [u](const Holding& h) { return h.unit == u; });
@@ -301,7 +305,10 @@ void Stager::MoveActives(int s, const Target& t,
       to = -1;
       continue;
     }
-    Emit(ChangeKind::kSetHaState, s, u, QuiesceStateFor(s, u), why);
+    const HaState quiesce = QuiesceStateFor(s, u);
+    const bool handover = quiesce == HaState::kQuiesced && !actives.empty();
+    Emit(ChangeKind::kSetHaState, s, u, quiesce, why,
+         handover ? actives.front() : -1);
   }
 }
 

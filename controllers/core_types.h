@@ -116,6 +116,9 @@ struct Assignment {
   HaState ha_state = HaState::kActive;
   // The agent has carried out `ha_state` (for kQuiescing: the work drained).
   bool confirmed = false;
+  // kQuiesced in a graceful switchover: the unit planned to take the SI over
+  // (its agent may live-migrate VMs there); empty otherwise.
+  std::string successor{};
 };
 
 // A one-shot SI swap. `from_unit` is empty until the core starts the swap;
@@ -158,6 +161,7 @@ struct Change {
   HaState ha_state = HaState::kActive;  // for kAssign and kSetHaState
   ChangeCause cause = ChangeCause::kInitial;
   std::string reason;
+  std::string successor{};  // kSetHaState to kQuiesced: see Assignment::successor
 };
 
 enum class SwapPhase { kWaiting, kInProgress, kDone, kRejected };

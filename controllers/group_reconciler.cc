@@ -45,6 +45,7 @@ void ApplyChangesIndexed(const std::vector<core::Change>& changes,
         if (it == index.end()) break;
         assignments[it->second].ha_state = change.ha_state;
         assignments[it->second].confirmed = false;
+        assignments[it->second].successor = change.successor;
         break;
       case core::ChangeKind::kRemove:
         if (it == index.end()) break;

@@ -65,6 +65,20 @@ const api::Assignment* FindPrevious(const api::ServiceInstance& si,
   return nullptr;
 }
 
+// The unit taking over from a Quiesced assignment, with where its node takes
+// live-migrated VMs (empty when the core named none).
+api::Successor SuccessorOf(const core::Assignment& a, const GroupView& view) {
+  api::Successor out;
+  if (a.successor.empty()) return out;
+  out.unit = a.successor;
+  auto unit = view.units.find(a.successor);
+  if (unit == view.units.end()) return out;
+  out.node = unit->second.spec.node;
+  auto node = view.nodes.find(out.node);
+  if (node != view.nodes.end()) out.live_migration = node->second.spec.live_migration;
+  return out;
+}
+
 std::vector<api::Assignment> NextAssignments(const api::ServiceInstance& si,
                                              const InstanceOutcome& outcome,
                                              const GroupView& view, absl::Time now) {
@@ -74,6 +88,7 @@ std::vector<api::Assignment> NextAssignments(const api::ServiceInstance& si,
     out.unit = a.unit;
     out.ha_state = ToApi(a.ha_state);
     out.confirmed = a.confirmed;
+    out.successor = SuccessorOf(a, view);
     const api::Assignment* previous = FindPrevious(si, a.unit);
     auto unit = view.units.find(a.unit);
     out.node = unit != view.units.end() ? unit->second.spec.node

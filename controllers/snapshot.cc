@@ -355,6 +355,7 @@ void AddAssignments(const api::ServiceInstance& si, const ReachedIndex& reached,
     assignment.instance = si.metadata.name;
     assignment.unit = a.unit;
     assignment.ha_state = ToCore(a.ha_state);
+    assignment.successor = a.successor.unit;
     auto unit = reached.find(a.unit);
     if (unit != reached.end()) {
       auto state = unit->second.find(si.metadata.name);

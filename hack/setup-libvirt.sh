@@ -3,7 +3,14 @@
 # machine, idempotently: run it as often as you like; it only does what is
 # missing and prints what it did. See docs/libvirt.md.
 #
-#   sudo hack/setup-libvirt.sh
+#   sudo hack/setup-libvirt.sh          # qemu:///system
+#   sudo hack/setup-libvirt.sh --peer   # and a second daemon, the "peer hypervisor"
+#
+# The peer hypervisor is a second libvirtd on this machine, with its own host
+# UUID, state and sockets (a private mount namespace over libvirt's
+# directories), so that live migration between "two hosts" can be run and
+# tested on one machine: libvirt refuses to migrate a domain to the host it
+# runs on. Reach it as $PEER_URI (printed at the end).
 #
 # Machines without systemd: virtlogd and libvirtd are started directly,
 # libvirtd under build*/bin/vigil-subreaper (or a small perl fallback) so that
@@ -15,6 +22,10 @@ readonly REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly URI="qemu:///system"
 readonly LOG_DIR=/var/log/libvirt
 readonly PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 libvirt-clients)
+
+readonly PEER_ROOT=/var/lib/vigil-peer-hypervisor
+readonly PEER_URI="qemu+unix:///system?socket=$PEER_ROOT/run/libvirt-sock"
+readonly PEER_HOST_UUID=5f1c0a3e-9b7d-4c2e-8a61-7d0b3e2f4c95
 
 say() { echo "setup-libvirt: $*"; }
 die() { echo "setup-libvirt: error: $*" >&2; exit 1; }
@@ -77,9 +88,17 @@ ensure_kvm_access() {
 
 answering() { timeout 5 virsh -c "$URI" version >/dev/null 2>&1; }
 
+# The PID in a daemon's pid file, if that process runs (the peer hypervisor's
+# daemons keep theirs elsewhere, so they are never taken for these).
+running_pid() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) && [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
 start_virtlogd() {
-  if pgrep -x virtlogd >/dev/null; then
-    say "virtlogd: already running (pid $(pgrep -x virtlogd | head -1))"
+  local pid
+  if pid=$(running_pid /run/virtlogd.pid); then
+    say "virtlogd: already running (pid $pid)"
     return
   fi
   virtlogd --daemon && say "virtlogd: started"
@@ -108,8 +127,10 @@ start_libvirtd() {
     say "libvirtd: already running and answering on $URI"
     return
   fi
-  pgrep -x libvirtd >/dev/null \
-    && die "a libvirtd (pid $(pgrep -x libvirtd | head -1)) runs but does not answer on $URI; not touching it"
+  local pid
+  if pid=$(running_pid /run/libvirtd.pid); then
+    die "a libvirtd (pid $pid) runs but does not answer on $URI; not touching it"
+  fi
   local runner
   runner=$(subreaper_command)
   say "libvirtd: starting under ${runner%% *}"
@@ -130,6 +151,52 @@ report_acceleration() {
   fi
 }
 
+peer_answering() { timeout 5 virsh -c "$PEER_URI" version >/dev/null 2>&1; }
+
+# The peer's libvirtd and virtlogd see $PEER_ROOT/{run,lib,etc,log,cache} as
+# /run/libvirt, /var/lib/libvirt, ...: nothing of qemu:///system is shared
+# (domain definitions, runtime state, qemu pid files, migration ports).
+start_peer() {
+  if peer_answering; then
+    say "peer hypervisor: already answering on $PEER_URI"
+    return
+  fi
+  local dir runner
+  for dir in run lib/qemu etc/qemu log/qemu cache/qemu; do mkdir -p "$PEER_ROOT/$dir"; done
+  echo "host_uuid = \"$PEER_HOST_UUID\"" >"$PEER_ROOT/etc/libvirtd.conf"
+  printf 'migration_port_min = 49500\nmigration_port_max = 49599\n' >"$PEER_ROOT/etc/qemu.conf"
+  runner=$(subreaper_command)
+  {
+    echo 'set -e'
+    echo "for pair in run:/run/libvirt lib:/var/lib/libvirt etc:/etc/libvirt log:/var/log/libvirt cache:/var/cache/libvirt; do"
+    echo '  mkdir -p "${pair#*:}"'
+    echo "  mount --bind \"$PEER_ROOT/\${pair%%:*}\" \"\${pair#*:}\""
+    echo 'done'
+    echo 'virtlogd --daemon --pid-file /run/libvirt/virtlogd.pid'
+    echo "exec $runner libvirtd --pid-file /run/libvirt/libvirtd.pid"
+  } >"$PEER_ROOT/start.sh"
+  say "peer hypervisor: starting a second libvirtd (host UUID $PEER_HOST_UUID)"
+  setsid unshare --mount --propagation private bash "$PEER_ROOT/start.sh" \
+    </dev/null >>"$LOG_DIR/peer-libvirtd.log" 2>&1 &
+  echo $! >/run/vigil-peer-libvirtd.pid
+  for _ in $(seq 100); do
+    if peer_answering; then
+      say "peer hypervisor: answering on $PEER_URI (log $LOG_DIR/peer-libvirtd.log)"
+      return
+    fi
+    sleep 0.1
+  done
+  die "the peer libvirtd did not answer within 10 s; see $LOG_DIR/peer-libvirtd.log"
+}
+
+want_peer=false
+for arg in "$@"; do
+  case $arg in
+    --peer) want_peer=true ;;
+    *) die "unknown argument $arg (valid: --peer)" ;;
+  esac
+done
+
 install_packages
 ensure_users
 ensure_directories
@@ -137,4 +204,5 @@ ensure_kvm_access
 start_virtlogd
 start_libvirtd
 report_acceleration
+if [[ $want_peer == true ]]; then start_peer; fi
 say "ready: $(virsh -c "$URI" version | grep -i 'running hypervisor' || true)"

@@ -20,7 +20,7 @@ ninja -C "$build" ${VIGIL_JOBS:+-j "$VIGIL_JOBS"}
 # The end-to-end VM tests need the real libvirt daemon (qemu:///system); it
 # runs under the vigil-subreaper just built (docs/libvirt.md).
 echo "==> setting up libvirtd (hack/setup-libvirt.sh)"
-as_root bash hack/setup-libvirt.sh
+as_root bash hack/setup-libvirt.sh --peer
 
 echo "==> running the tests (ctest)"
 log="$build/ctest.log"

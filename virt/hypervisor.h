@@ -86,6 +86,18 @@ struct LifecycleEvent {
 
 using LifecycleCallback = std::function<void(const LifecycleEvent&)>;
 
+// Where Hypervisor::MigrateDomain sends a domain.
+struct MigrationTarget {
+  std::string hypervisor{};  // libvirt URI of the destination daemon, as reached from here
+  std::string address{};     // migration data URI (e.g. "tcp://10.0.0.2"); empty: libvirt's choice
+  std::chrono::milliseconds timeout{60000};  // the migration is aborted after this
+};
+
+// What a finished live migration reports.
+struct MigrationStats {
+  std::chrono::milliseconds downtime{-1};  // the guest paused for the switch; -1: not reported
+};
+
 class Hypervisor {
  public:
   using SubscriptionId = uint64_t;
@@ -136,6 +148,22 @@ class Hypervisor {
   virtual absl::Status PingGuestAgent(std::string_view name,
                                       std::chrono::milliseconds timeout) = 0;
 
+  // Live-migrates the running domain to `target`: this process connects to
+  // both daemons and drives the migration; the guest keeps running
+  // throughout, becomes persistent on the destination, and the source keeps
+  // its (now inactive) definition. OK once it runs there and no longer here,
+  // with the guest's downtime as libvirt measured it.
+  // `cancelled` is polled (at least every 100 ms) and aborts the migration
+  // when it returns true. DeadlineExceeded: aborted after target.timeout,
+  // Cancelled: aborted on request (either way it still runs here).
+  // FailedPrecondition: not running. Unavailable: a daemon is unreachable.
+  // Otherwise libvirt's refusal (the driver cannot migrate, the destination
+  // is this same host, incompatible CPU or devices, ...) with its message;
+  // the domain then still runs here.
+  virtual absl::StatusOr<MigrationStats> MigrateDomain(
+      std::string_view name, const MigrationTarget& target,
+      const std::function<bool()>& cancelled) = 0;
+
   // Calls `callback` for every lifecycle event of every domain, and for
   // connection loss and restoration, on the event-loop thread, until
   // Unsubscribe. Callbacks must return quickly; they may call this
@@ -159,8 +187,11 @@ struct LibvirtOptions {
   // `reconnect_max`.
   std::chrono::milliseconds reconnect_initial{50};
   std::chrono::milliseconds reconnect_max{2000};
-  // Where libvirt's qemu driver writes "<name>.pid".
-  std::string qemu_pid_dir = "/run/libvirt/qemu";
+  // Where libvirt's qemu driver writes "<name>.pid". Empty: derived from the
+  // URI -- DIR/qemu for a daemon reached through "?socket=DIR/libvirt-sock"
+  // (a second local daemon, e.g. hack/setup-libvirt.sh --peer), else
+  // /run/libvirt/qemu.
+  std::string qemu_pid_dir;
   Clock* clock = RealClock::Get();
 };
 

@@ -246,6 +246,9 @@ class LibvirtHypervisorImpl : public LibvirtHypervisor {
 
   absl::StatusOr<pid_t> GetQemuPid(std::string_view name) override;
   absl::Status PingGuestAgent(std::string_view name, std::chrono::milliseconds timeout) override;
+  absl::StatusOr<MigrationStats> MigrateDomain(std::string_view name,
+                                               const MigrationTarget& target,
+                                               const std::function<bool()>& cancelled) override;
 
   SubscriptionId Subscribe(LifecycleCallback callback) override {
     std::lock_guard<std::mutex> lock(shared_->dispatch_mu);
@@ -439,6 +442,129 @@ absl::Status LibvirtHypervisorImpl::PingGuestAgent(std::string_view name,
   return absl::OkStatus();
 }
 
+// Aborts a domain's migration job when its time is up or the caller cancels,
+// from its own thread while virDomainMigrate3 blocks the caller's.
+class MigrationWatchdog {
+ public:
+  enum class Verdict { kRunning, kTimedOut, kCancelled };
+
+  MigrationWatchdog(virDomainPtr domain, std::chrono::milliseconds timeout,
+                    const std::function<bool()>& cancelled)
+      : thread_([this, domain, timeout, &cancelled] { Watch(domain, timeout, cancelled); }) {}
+  ~MigrationWatchdog() { Finish(); }
+
+  // Stops watching; returns why the job was aborted, if it was.
+  Verdict Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    return verdict_;
+  }
+
+ private:
+  static constexpr std::chrono::milliseconds kPoll{100};
+
+  void Watch(virDomainPtr domain, std::chrono::milliseconds timeout,
+             const std::function<bool()>& cancelled) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!done_) {
+      if (cancelled && cancelled()) {
+        verdict_ = Verdict::kCancelled;
+      } else if (std::chrono::steady_clock::now() >= deadline) {
+        verdict_ = Verdict::kTimedOut;
+      }
+      if (verdict_ != Verdict::kRunning) {
+        virDomainAbortJob(domain);  // the migration call then fails
+        virResetLastError();
+        return;
+      }
+      cv_.wait_for(lock, kPoll, [this] { return done_; });
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  Verdict verdict_ = Verdict::kRunning;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+// The completed migration's statistics, read on the destination's domain.
+MigrationStats CompletedMigrationStats(virDomainPtr moved) {
+  MigrationStats stats;
+  int type = 0;
+  virTypedParameterPtr params = nullptr;
+  int count = 0;
+  if (virDomainGetJobStats(moved, &type, &params, &count, VIR_DOMAIN_JOB_STATS_COMPLETED) < 0) {
+    virResetLastError();
+    return stats;
+  }
+  unsigned long long downtime = 0;
+  if (virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_DOWNTIME, &downtime) == 1) {
+    stats.downtime = std::chrono::milliseconds(downtime);
+  }
+  virTypedParamsFree(params, count);
+  return stats;
+}
+
+absl::StatusOr<MigrationStats> LibvirtHypervisorImpl::MigrateDomain(
+    std::string_view name, const MigrationTarget& target,
+    const std::function<bool()>& cancelled) {
+  const std::string what = absl::StrCat("migrate domain ", std::string(name), " to ",
+                                        target.hypervisor);
+  absl::StatusOr<DomainRef> domain = Lookup(name);
+  if (!domain.ok()) return domain.status();
+  if (virDomainIsActive(domain->get()) != 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": domain ", std::string(name), " is not running"));
+  }
+  ConnRef destination(virConnectOpen(target.hypervisor.c_str()));
+  if (!destination) {
+    absl::Status error = StatusFromLibvirt(absl::StrCat(what, ": connect"));
+    return absl::UnavailableError(error.message());
+  }
+  virConnectSetKeepAlive(destination.get(), options_.keepalive_interval_seconds,
+                         options_.keepalive_count);
+  virTypedParameterPtr params = nullptr;
+  int count = 0;
+  int capacity = 0;
+  if (!target.address.empty()) {
+    virTypedParamsAddString(&params, &count, &capacity, VIR_MIGRATE_PARAM_URI,
+                            target.address.c_str());
+  }
+  MigrationWatchdog watchdog(domain->get(), target.timeout, cancelled);
+  virDomainPtr moved = virDomainMigrate3(domain->get(), destination.get(), params, count,
+                                         VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST);
+  absl::Status status = moved != nullptr ? absl::OkStatus() : StatusFromLibvirt(what);
+  MigrationStats stats;
+  if (moved != nullptr) {
+    stats = CompletedMigrationStats(moved);
+    virDomainFree(moved);
+  }
+  virTypedParamsFree(params, count);
+  switch (watchdog.Finish()) {
+    case MigrationWatchdog::Verdict::kTimedOut:
+      if (!status.ok()) {
+        return absl::DeadlineExceededError(absl::StrCat(
+            what, ": aborted after ", target.timeout.count(), " ms (", status.message(), ")"));
+      }
+      break;
+    case MigrationWatchdog::Verdict::kCancelled:
+      if (!status.ok()) {
+        return absl::CancelledError(absl::StrCat(what, ": cancelled (", status.message(), ")"));
+      }
+      break;
+    case MigrationWatchdog::Verdict::kRunning:
+      break;
+  }
+  if (!status.ok()) return status;
+  return stats;
+}
+
 }  // namespace
 
 absl::Status EnsureLibvirtEventLoop() {
@@ -458,9 +584,26 @@ absl::Status EnsureLibvirtEventLoop() {
   return *started;
 }
 
+namespace {
+
+// See LibvirtOptions::qemu_pid_dir.
+std::string QemuPidDirFor(const std::string& uri) {
+  const size_t param = uri.find("socket=");
+  if (param != std::string::npos) {
+    std::string socket = uri.substr(param + 7);
+    socket = socket.substr(0, socket.find('&'));
+    const size_t slash = socket.rfind('/');
+    if (slash != std::string::npos && slash > 0) return socket.substr(0, slash) + "/qemu";
+  }
+  return "/run/libvirt/qemu";
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<LibvirtHypervisor>> LibvirtHypervisor::Open(
     std::string uri, LibvirtOptions options) {
   if (uri.empty()) return absl::InvalidArgumentError("empty hypervisor URI");
+  if (options.qemu_pid_dir.empty()) options.qemu_pid_dir = QemuPidDirFor(uri);
   if (absl::Status status = EnsureLibvirtEventLoop(); !status.ok()) {
     return status;
   }

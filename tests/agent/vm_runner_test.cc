@@ -76,6 +76,22 @@ class GatedHypervisor : public virt::Hypervisor {
     }
     return inner_->PingGuestAgent(name, timeout);
   }
+  // A live migration "succeeds" (the domain is destroyed here, as if it had
+  // left) or fails as set by SetMigration; the test driver cannot migrate.
+  absl::StatusOr<virt::MigrationStats> MigrateDomain(
+      std::string_view name, const virt::MigrationTarget& target,
+      const std::function<bool()>& cancelled) override {
+    absl::Status outcome;
+    {
+      std::lock_guard lock(mu_);
+      migrations_.push_back(target);
+      if (!migration_.has_value()) return inner_->MigrateDomain(name, target, cancelled);
+      outcome = *migration_;
+    }
+    if (!outcome.ok()) return outcome;
+    if (absl::Status left = inner_->DestroyDomain(name); !left.ok()) return left;
+    return virt::MigrationStats{.downtime = milliseconds(7)};
+  }
   SubscriptionId Subscribe(virt::LifecycleCallback callback) override {
     {
       std::lock_guard lock(mu_);
@@ -96,6 +112,16 @@ class GatedHypervisor : public virt::Hypervisor {
     guest_agent_ = std::move(answer);
   }
 
+  // Every live migration ends with `outcome` from now on.
+  void SetMigration(absl::Status outcome) {
+    std::lock_guard lock(mu_);
+    migration_ = std::move(outcome);
+  }
+  std::vector<virt::MigrationTarget> migrations() {
+    std::lock_guard lock(mu_);
+    return migrations_;
+  }
+
   // Holds events back and tells subscribers the connection is lost (false),
   // or lets them through again and tells them it is restored (true).
   void SetConnected(bool connected) {
@@ -113,7 +139,17 @@ class GatedHypervisor : public virt::Hypervisor {
   bool held_ = false;
   std::vector<virt::LifecycleCallback> callbacks_;  // GUARDED_BY(mu_)
   std::optional<absl::Status> guest_agent_;         // GUARDED_BY(mu_)
+  std::optional<absl::Status> migration_;           // GUARDED_BY(mu_)
+  std::vector<virt::MigrationTarget> migrations_;   // GUARDED_BY(mu_)
 };
+
+// SI "si" Quiesced, handed over to unit b on `node`, whose node takes live
+// migrations at `hypervisor` ("": none).
+CsiAssignment QuiescedFor(const std::string& node, const std::string& hypervisor) {
+  CsiAssignment csi = Csi("si", HaState::kQuiesced);
+  csi.successor = {.unit = "b", .node = node, .live_migration = {.hypervisor = hypervisor}};
+  return csi;
+}
 
 class VmRunnerTest : public testing::RunnerHarness {
  protected:
@@ -183,6 +219,27 @@ class VmRunnerTest : public testing::RunnerHarness {
     pids_.push_back(pid);
     std::ofstream(dir_ + "/qemu/" + name + ".pid") << pid << "\n";
     return pid;
+  }
+
+  // Runs a domain, quiesces it for a successor on n2 whose liveMigration
+  // hypervisor is `target`, and expects a plain shutdown, no migration.
+  void ShutDownWithoutMigration(bool allowed, const std::string& target) {
+    const std::string name = UniqueName("nomigrate");
+    auto gated = std::make_shared<GatedHypervisor>(hypervisor_);
+    gated->SetMigration(absl::OkStatus());
+    VmRunnerOptions options = Options();
+    options.hypervisor = gated;
+    api::VirtualMachineSpec spec = XmlSpec(name);
+    spec.allow_migration = allowed;
+    AddRunner(spec, options);
+    Activate();
+    ASSERT_TRUE(WaitRunning());
+    OnLoop([&](ComponentRunner& r) { r.SetAssignments({QuiescedFor("n2", target)}); });
+    ASSERT_TRUE(WaitState([](const RunnerState& s) {
+      return s.presence == PresenceState::kUninstantiated && s.reason == "Stopped";
+    })) << Last().reason;
+    EXPECT_EQ(DomainState(name), virt::DomainState::kShutOff);
+    EXPECT_TRUE(gated->migrations().empty());
   }
 
   std::shared_ptr<virt::Hypervisor> hypervisor_;
@@ -576,6 +633,72 @@ TEST_F(VmRunnerTest, PausedGuestIsNotPinged) {
   EXPECT_NE(LastFailure().find("hung after resume"), std::string::npos) << LastFailure();
   virDomainFree(domain);
   virConnectClose(outside);
+}
+
+// allowMigration and a successor on a node that takes live migrations: the
+// domain is migrated there (not shut down), and the quiesce is reached.
+TEST_F(VmRunnerTest, QuiescedWithASuccessorThatTakesMigrationsLiveMigrates) {
+  const std::string name = UniqueName("migrate");
+  auto gated = std::make_shared<GatedHypervisor>(hypervisor_);
+  gated->SetMigration(absl::OkStatus());
+  VmRunnerOptions options = Options();
+  options.hypervisor = gated;
+  api::VirtualMachineSpec spec = XmlSpec(name);
+  spec.allow_migration = true;
+  spec.migration_timeout = Millis(4000);
+  AddRunner(spec, options);
+  Activate();
+  ASSERT_TRUE(WaitRunning());
+  OnLoop([](ComponentRunner& r) { r.SetAssignments({QuiescedFor("n2", "qemu+tls://n2/system")}); });
+  ASSERT_TRUE(WaitState([](const RunnerState& s) { return s.reason == "Migrated"; }))
+      << Last().reason << ": " << Last().message;
+  EXPECT_TRUE(ReachedOnLoop("si", HaState::kQuiesced));
+  EXPECT_EQ(Last().presence, PresenceState::kUninstantiated);
+  EXPECT_TRUE(StartsWith(Last().message, "domain " + name + " live-migrated to node n2 in "))
+      << Last().message;
+  EXPECT_NE(Last().message.find("(guest paused 7 ms)"), std::string::npos) << Last().message;
+  std::vector<virt::MigrationTarget> migrations = gated->migrations();
+  ASSERT_EQ(migrations.size(), 1u);
+  EXPECT_EQ(migrations[0].hypervisor, "qemu+tls://n2/system");
+  EXPECT_EQ(migrations[0].timeout, milliseconds(4000));
+  EXPECT_TRUE(failures_.empty());
+}
+
+// A refused migration is no failure: the domain is shut down here as
+// without migration, and the condition says why.
+TEST_F(VmRunnerTest, RefusedMigrationShutsTheDomainDownInstead) {
+  const std::string name = UniqueName("refused");
+  auto gated = std::make_shared<GatedHypervisor>(hypervisor_);
+  gated->SetMigration(absl::InternalError("Attempt to migrate guest to the same host"));
+  VmRunnerOptions options = Options();
+  options.hypervisor = gated;
+  api::VirtualMachineSpec spec = XmlSpec(name);
+  spec.allow_migration = true;
+  AddRunner(spec, options);
+  Activate();
+  ASSERT_TRUE(WaitRunning());
+  OnLoop([](ComponentRunner& r) { r.SetAssignments({QuiescedFor("n2", "qemu:///system")}); });
+  ASSERT_TRUE(WaitState([](const RunnerState& s) {
+    return s.presence == PresenceState::kUninstantiated && s.reason == "Stopped";
+  })) << Last().reason;
+  EXPECT_EQ(DomainState(name), virt::DomainState::kShutOff);
+  EXPECT_TRUE(ReachedOnLoop("si", HaState::kQuiesced));
+  EXPECT_NE(Last().message.find("live migration to node n2 failed"), std::string::npos)
+      << Last().message;
+  EXPECT_NE(Last().message.find("same host"), std::string::npos) << Last().message;
+  EXPECT_NE(Last().message.find("shut down here instead"), std::string::npos) << Last().message;
+  EXPECT_EQ(gated->migrations().size(), 1u);
+  EXPECT_TRUE(failures_.empty());
+}
+
+// Without allowMigration, or with a successor whose node takes none, the
+// domain is shut down and no migration is tried.
+TEST_F(VmRunnerTest, NoMigrationWithoutAllowMigration) {
+  ASSERT_NO_FATAL_FAILURE(ShutDownWithoutMigration(/*allowed=*/false, "qemu+tls://n2/system"));
+}
+
+TEST_F(VmRunnerTest, NoMigrationToANodeThatTakesNone) {
+  ASSERT_NO_FATAL_FAILURE(ShutDownWithoutMigration(/*allowed=*/true, ""));
 }
 
 }  // namespace

@@ -57,7 +57,9 @@ TEST(Schema, CoversTheResourceModelExactly) {
                                    "unitFailoverMax", "unitFailoverProbation",
                                    "autoRepair", "fencing", "fencing.command",
                                    "fencing.hypervisor", "fencing.timeout",
-                                   "fencing.policy"}));
+                                   "fencing.policy", "liveMigration",
+                                   "liveMigration.hypervisor",
+                                   "liveMigration.address"}));
   EXPECT_EQ(Paths(StatusSchema("Node")),
             StatusPaths({"operState", "readiness", "agent", "agent.version",
                          "agent.lastHeartbeat", "fencing", "fencing.phase", "fencing.outage",
@@ -97,6 +99,11 @@ TEST(Schema, CoversTheResourceModelExactly) {
             StatusPaths({"assignmentState", "assignments", "assignments[].unit",
                          "assignments[].node", "assignments[].haState",
                          "assignments[].since", "assignments[].confirmed",
+                         "assignments[].successor", "assignments[].successor.unit",
+                         "assignments[].successor.node",
+                         "assignments[].successor.liveMigration",
+                         "assignments[].successor.liveMigration.hypervisor",
+                         "assignments[].successor.liveMigration.address",
                          "activeUnits", "standbyUnits", "message", "incidents",
                          "incidents.total", "incidents.open", "incidents.last",
                          "incidents.lastFailureTime", "incidents.lastOutage", "availability",
@@ -133,7 +140,8 @@ TEST(Schema, CoversTheComponentModelExactly) {
       "saAware.healthCheck.maxDuration", "virtualMachine",
       "virtualMachine.domainXML", "virtualMachine.domainName",
       "virtualMachine.shutdownTimeout", "virtualMachine.guestAgentPing",
-      "virtualMachine.startTimeout"};
+      "virtualMachine.startTimeout", "virtualMachine.allowMigration",
+      "virtualMachine.migrationTimeout"};
   EXPECT_EQ(Paths(SpecSchema("Component")), expected);
   EXPECT_EQ(Paths(StatusSchema("comp")),
             StatusPaths({"presenceState", "operState", "haState", "pid",

@@ -407,6 +407,14 @@ INSTANTIATE_TEST_SUITE_P(
                             "{guestAgentPing: 1s}}"),
                        {"spec.virtualMachine: Required value: exactly one of "
                         "domainXML, domainName must be set"}},
+        ValidationCase{"VmMigrationNeedsAUuid",
+                       Comp("{serviceUnit: su, csTypes: [t], virtualMachine: "
+                            "{domainXML: '<domain><name>d</name></domain>', "
+                            "allowMigration: true}}"),
+                       {"spec.virtualMachine.domainXML: Invalid value: \"(no <uuid>)\": "
+                        "with allowMigration the domain XML must carry a <uuid>, the same "
+                        "on every unit's component, so the domain keeps its identity from "
+                        "node to node"}},
         ValidationCase{"ServiceUnitRequired",
                        Comp("{csTypes: [t], virtualMachine: {domainName: d}}"),
                        {"spec.serviceUnit: Required value"}}),

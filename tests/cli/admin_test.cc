@@ -185,7 +185,7 @@ TEST_F(AdminTest, BadArgumentsSayWhatIsValid) {
   EXPECT_THAT(drain.err, HasSubstr("drain waits for each step"));
   CliResult help = Vigil({"drain", "--help"});
   EXPECT_EQ(help.exit_code, 0);
-  EXPECT_THAT(help.out, HasSubstr("no live migration"));
+  EXPECT_THAT(help.out, HasSubstr("live-migrated where their SIs go"));
 }
 
 TEST_F(AdminTest, LockFollowsTheSwitchoverUntilTheNodeHoldsNothing) {

@@ -237,6 +237,29 @@ TEST(ReconcileGroup, FailoverPromotesTheStandbyInOneReconcile) {
             "2026-01-01T00:00:06.000Z");
 }
 
+// A lock quiesces a with b named as its successor, with where b's node takes
+// live-migrated VMs; once b is active the successor goes with a.
+TEST(ReconcileGroup, QuiescedAssignmentNamesTheSuccessorAndItsMigrationTarget) {
+  MiniWorld world = TwoN();
+  world.Get("Node", "n2")["spec"]["liveMigration"] = {{"hypervisor", "qemu+tls://n2/system"},
+                                                      {"address", "tcp://10.0.0.2"}};
+  world.Settle("g", T0());
+  world.Get("ServiceUnit", "a")["spec"]["adminState"] = "Locked";
+  world.Reconcile("g", T0() + absl::Seconds(1));
+  const Json quiesced = world.Status("ServiceInstance", "s")["assignments"][0];
+  EXPECT_EQ(quiesced["haState"], "Quiesced") << quiesced.dump();
+  EXPECT_EQ(quiesced["successor"],
+            Json({{"unit", "b"},
+                  {"node", "n2"},
+                  {"liveMigration",
+                   {{"hypervisor", "qemu+tls://n2/system"}, {"address", "tcp://10.0.0.2"}}}}));
+  world.ConfirmAll();
+  world.Settle("g", T0() + absl::Seconds(2));
+  const Json& status = world.Status("ServiceInstance", "s");
+  EXPECT_EQ(status["activeUnits"], Json({"b"})) << status.dump();
+  for (const Json& a : status["assignments"]) EXPECT_FALSE(a.contains("successor")) << a.dump();
+}
+
 TEST(ReconcileGroup, SwapOperationProgressIsRecorded) {
   MiniWorld world = TwoN();
   world.Settle("g", T0());

@@ -110,6 +110,7 @@ TEST(TwoN, LockSwitchesOverGracefully) {
     EXPECT_EQ(c.ha_state, HaState::kQuiesced);
     EXPECT_EQ(c.cause, ChangeCause::kAdmin);
     EXPECT_EQ(c.reason, "admin lock of unit a");
+    EXPECT_EQ(c.successor, "b");  // the standby that takes over (live migration target)
   }
   // Nothing moves until the quiesce is confirmed.
   EXPECT_THAT(w.Step().changes, IsEmpty());
@@ -141,6 +142,7 @@ TEST(TwoN, ShutdownQuiescesThenCompletesToLocked) {
   ASSERT_EQ(d.changes.size(), 2u);
   EXPECT_EQ(d.changes[0].ha_state, HaState::kQuiescing);
   EXPECT_EQ(d.changes[0].reason, "admin shutdown of unit a");
+  EXPECT_EQ(d.changes[0].successor, "");  // work drains; nothing is handed over
   w.ConfirmAll();  // work drained
   w.Settle();
   EXPECT_EQ(w.ActiveOf("s1"), "b");
@@ -267,6 +269,7 @@ TEST(TwoN, SwapMovesEverySiOfTheActiveUnit) {
   ASSERT_EQ(d.changes.size(), 2u);
   EXPECT_EQ(d.changes[0].ha_state, HaState::kQuiesced);
   EXPECT_EQ(d.changes[0].cause, ChangeCause::kSwap);
+  EXPECT_EQ(d.changes[0].successor, "b");
   w.ConfirmAll();
   w.Settle();
   EXPECT_EQ(w.ActiveOf("s1"), "b");

@@ -15,10 +15,17 @@
 //   - vigil lock when no other unit can take the SI: exit 1 with the reason.
 //   - vigil repaired su a / node n1: a unit that failed (autoRepair off)
 //     comes back as standby.
+//   - vigil drain node n1 / lock node n2 with a VM that allows migration:
+//     live-migrated between two real libvirt daemons; with an unreachable
+//     target, shut down and started instead.
 #include <signal.h>
+
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <utility>
@@ -26,6 +33,7 @@
 
 #include "gmock/gmock.h"
 #include "tests/e2e/cluster_fixture.h"
+#include "virt/hypervisor.h"
 
 namespace vigil::e2e {
 namespace {
@@ -285,6 +293,150 @@ TEST_F(NodeAdminTest, RepairedBringsAFailedUnitBack) {
     EXPECT_EQ(Status("ServiceUnit", unit).value("operState", ""), "Enabled");
     EXPECT_EQ(ConfirmedUnit("Standby"), unit);
   }
+  EXPECT_EQ(VersionsWithTwoConfirmedActives(), 0);
+}
+
+// Drain and lock with live migration, on two real libvirt daemons
+// (qemu:///system for n1, the peer hypervisor of `hack/setup-libvirt.sh
+// --peer` for n2): units a and b declare the same domain (same XML and
+// <uuid>), allowMigration. Skipped, with the reason, without both daemons.
+class LiveMigrationTest : public NodeAdminTest {
+ protected:
+  static constexpr char kPeerUri[] =
+      "qemu+unix:///system?socket=/var/lib/vigil-peer-hypervisor/run/libvirt-sock";
+  static constexpr char kPeerPidDir[] = "/var/lib/vigil-peer-hypervisor/run/qemu";
+
+  void SetUp() override {
+    for (const char* uri : {"qemu:///system", kPeerUri}) {
+      auto opened = virt::LibvirtHypervisor::Open(uri);
+      ASSERT_TRUE(opened.ok()) << opened.status();
+      if (!(*opened)->IsAlive()) {
+        GTEST_SKIP() << "no libvirtd answers on " << uri
+                     << " (run: sudo hack/setup-libvirt.sh --peer)";
+      }
+      hypervisors_.push_back(std::move(*opened));
+    }
+    NodeAdminTest::SetUp();
+    char hex[13];
+    std::snprintf(hex, sizeof(hex), "%012x", static_cast<unsigned>(getpid()));
+    domain_ = "vigil-e2e-migrate-" + std::to_string(getpid());
+    uuid_ = std::string("6d1f7c2a-3b4e-4f5a-9c8d-") + hex;
+  }
+  // After the agents are gone (they leave domains running), the domain is
+  // destroyed and undefined on both daemons.
+  void TearDown() override {
+    if (hypervisors_.size() < 2) return;
+    NodeAdminTest::TearDown();
+    for (auto& hypervisor : hypervisors_) {
+      (void)hypervisor->DestroyDomain(domain_);
+      (void)hypervisor->UndefineDomain(domain_);
+    }
+  }
+
+  // n1 on qemu:///system, n2 on the peer; n2 takes live migrations at
+  // `n2_migration` ("" : none), n1 always.
+  void DeclareNodes(const std::string& n2_migration) {
+    Create(Obj("Node", "n1",
+               {{"hypervisor", "qemu:///system"},
+                {"liveMigration", {{"hypervisor", "qemu:///system"}, {"address", "tcp://127.0.0.1"}}}}));
+    Json n2 = {{"hypervisor", kPeerUri}};
+    if (!n2_migration.empty()) {
+      n2["liveMigration"] = {{"hypervisor", n2_migration}, {"address", "tcp://127.0.0.1"}};
+    }
+    Create(Obj("Node", "n2", n2));
+  }
+  // A diskless 64 MiB domain with a fixed <uuid> (it runs with nothing to boot).
+  Json VmComponent() {
+    const char* type = access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm" : "qemu";
+    const std::string xml = std::string("<domain type='") + type + "'><name>" + domain_ +
+                            "</name><uuid>" + uuid_ +
+                            "</uuid><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+                            "<os><type arch='x86_64'>hvm</type></os><devices/></domain>";
+    return {{"virtualMachine",
+             {{"domainXML", xml}, {"allowMigration", true}, {"shutdownTimeout", "1s"},
+              {"migrationTimeout", "60s"}}}};
+  }
+  // The domain's state and libvirt's reason for it on node n1 (0) or n2 (1).
+  std::string StateOn(int node) {
+    auto state = hypervisors_[node]->GetState(domain_);
+    if (!state.ok()) return std::string(state.status().message());
+    return std::string(virt::DomainStateName(state->state)) + "/" + state->reason;
+  }
+  Json ReadyCondition(const std::string& component) {
+    for (const Json& c : Status("Component", component).value("conditions", Json::array())) {
+      if (c.value("type", "") == "Ready") return c;
+    }
+    return Json::object();
+  }
+  int64_t QemuPid(const std::string& component) {
+    return Status("Component", component).value("domain", Json::object()).value("qemuPid", 0);
+  }
+
+  std::vector<std::unique_ptr<virt::LibvirtHypervisor>> hypervisors_;
+  std::string domain_;
+  std::string uuid_;
+};
+
+// vigil drain node n1 moves the running VM to n2 without stopping it: n2's
+// daemon says the domain runs because it was migrated in (not booted), n1's
+// that it stopped because it was migrated out, and b's agent took the
+// running domain over. vigil lock node n2 brings it back the same way.
+TEST_F(LiveMigrationTest, DrainLiveMigratesTheVmAndLockMigratesItBack) {
+  ASSERT_NO_FATAL_FAILURE(DeclareNodes(kPeerUri));
+  ASSERT_NO_FATAL_FAILURE(StartService(Json::object(), VmComponent()));
+  ASSERT_TRUE(WaitFor([&] { return ProcessAlive(QemuPid("a-svc")); }));
+  const int64_t qemu_on_n1 = QemuPid("a-svc");
+  EXPECT_EQ(StateOn(0), "Running/booted");
+
+  auto [drain, outages] = VigilMeasured({"drain", "node", "n1"});
+  ASSERT_EQ(drain.exit_code, 0) << drain.output << vigild_->Output();
+  EXPECT_THAT(drain.output,
+              HasSubstr("si/si: live-migrating VMs that allow it from a on n1 to b on n2\n"));
+  EXPECT_THAT(drain.output, HasSubstr("si/si: active b on n2 (was a on n1) \u2713\n"));
+  EXPECT_THAT(drain.output, HasSubstr("node/n1 drained"));
+  EXPECT_EQ(StateOn(1), "Running/migrated");
+  EXPECT_EQ(StateOn(0), "ShutOff/migrated");
+  const Json migrated = ReadyCondition("a-svc");
+  EXPECT_EQ(migrated.value("reason", ""), "Migrated") << migrated.dump();
+  EXPECT_THAT(migrated.value("message", ""),
+              HasSubstr("domain " + domain_ + " live-migrated to node n2 in "));
+  std::printf("drain node n1: %s; SI without a confirmed active: %d time(s), longest %.1f ms\n",
+              migrated.value("message", "").c_str(), outages.count, outages.longest_ms);
+  EXPECT_FALSE(ProcessAlive(qemu_on_n1));
+  ASSERT_TRUE(WaitFor([&] { return ProcessAlive(QemuPid("b-svc")); }))
+      << Status("Component", "b-svc").dump();
+  std::ifstream pid_file(std::string(kPeerPidDir) + "/" + domain_ + ".pid");
+  int64_t peer_qemu = 0;
+  pid_file >> peer_qemu;
+  EXPECT_EQ(QemuPid("b-svc"), peer_qemu);
+
+  ASSERT_EQ(Vigil({"unlock-instantiation", "node", "n1"}).exit_code, 0);
+  ASSERT_EQ(Vigil({"unlock", "node", "n1"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] { return ConfirmedUnit("Standby") == "a"; }));
+  RunResult lock = Vigil({"lock", "node", "n2"});
+  ASSERT_EQ(lock.exit_code, 0) << lock.output << vigild_->Output();
+  EXPECT_THAT(lock.output, HasSubstr("si/si: active a on n1 (was b on n2) \u2713\n"));
+  EXPECT_EQ(StateOn(0), "Running/migrated");
+  EXPECT_EQ(ReadyCondition("b-svc").value("reason", ""), "Migrated");
+  EXPECT_EQ(VersionsWithTwoConfirmedActives(), 0);
+}
+
+// n2 says it takes live migrations at a URI nobody answers: the migration
+// fails, and the VM is shut down on n1 and booted on n2 as without
+// migration, with the reason in a's condition.
+TEST_F(LiveMigrationTest, FailedMigrationFallsBackToStopAndStart) {
+  ASSERT_NO_FATAL_FAILURE(DeclareNodes("qemu+unix:///system?socket=/nonexistent/libvirt-sock"));
+  ASSERT_NO_FATAL_FAILURE(StartService(Json::object(), VmComponent()));
+  ASSERT_TRUE(WaitFor([&] { return ProcessAlive(QemuPid("a-svc")); }));
+
+  RunResult drain = Vigil({"drain", "node", "n1"});
+  ASSERT_EQ(drain.exit_code, 0) << drain.output << vigild_->Output();
+  EXPECT_THAT(drain.output, HasSubstr("si/si: active b on n2 (was a on n1) \u2713\n"));
+  EXPECT_EQ(StateOn(1), "Running/booted");
+  const Json stopped = ReadyCondition("a-svc");
+  EXPECT_EQ(stopped.value("reason", ""), "Stopped") << stopped.dump();
+  EXPECT_THAT(stopped.value("message", ""), HasSubstr("live migration to node n2 failed"));
+  EXPECT_THAT(stopped.value("message", ""), HasSubstr("shut down here instead"));
   EXPECT_EQ(VersionsWithTwoConfirmedActives(), 0);
 }
 

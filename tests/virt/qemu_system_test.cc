@@ -132,6 +132,23 @@ TEST_F(QemuSystemTest, GuestAgentPingWithoutAnAgentFailsWithTheReason) {
   EXPECT_LT(waited, 3000);  // bounded by the timeout, never hangs
 }
 
+// Live migrations libvirt cannot do fail with its reason and leave the
+// domain running where it was: to the very host it runs on, and to a daemon
+// nobody answers for (Unavailable). (Migrations that succeed are in
+// tests/e2e, between qemu:///system and the peer hypervisor.)
+TEST_F(QemuSystemTest, ImpossibleMigrationFailsAndTheDomainKeepsRunning) {
+  ASSERT_TRUE(hypervisor_->CreateTransientDomain(DisklessXml(name_)).ok());
+  auto same_host = hypervisor_->MigrateDomain(
+      name_, {.hypervisor = "qemu:///system", .timeout = milliseconds(10000)}, nullptr);
+  ASSERT_FALSE(same_host.ok());
+  EXPECT_NE(same_host.status().message().find("same host"), std::string::npos)
+      << same_host.status();
+  auto nobody = hypervisor_->MigrateDomain(
+      name_, {.hypervisor = "qemu+unix:///system?socket=/nonexistent/sock"}, nullptr);
+  EXPECT_EQ(nobody.status().code(), absl::StatusCode::kUnavailable) << nobody.status();
+  EXPECT_EQ(hypervisor_->GetState(name_)->state, DomainState::kRunning);
+}
+
 TEST_F(QemuSystemTest, LostConnectionIsReopened) {
   std::string proxy_path = std::filesystem::temp_directory_path() /
                            ("vigil-libvirt-proxy-" + std::to_string(getpid()));
