@@ -66,7 +66,8 @@ NodeView ReadNodeView(const std::string& node, const NodeViewSources& sources) {
   });
   for (const auto& [name, si] : view.instances) {
     for (const api::Assignment& a : si.status.assignments) {
-      if (view.units.contains(a.unit)) view.assignments[a.unit].push_back({name, a.ha_state, a.successor});
+      if (!view.units.contains(a.unit)) continue;
+      view.assignments[a.unit].push_back({name, a.ha_state, a.successor});
     }
   }
   std::map<std::string, api::Operation> operations;

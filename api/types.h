@@ -120,7 +120,7 @@ struct NodeFencing {
 // Where a node takes live-migrated virtual machines (Node.spec.liveMigration;
 // also carried by an assignment's successor).
 struct LiveMigration {
-  std::string hypervisor{};  // libvirt URI of the node's hypervisor, as other nodes' agents reach it
+  std::string hypervisor{};  // libvirt URI of the node's hypervisor as other agents reach it
   std::string address{};     // migration data URI (e.g. "tcp://10.0.0.2"); empty: libvirt's choice
   bool Accepts() const { return !hypervisor.empty(); }
   bool operator==(const LiveMigration&) const = default;

@@ -221,18 +221,28 @@ class VmRunnerTest : public testing::RunnerHarness {
     return pid;
   }
 
-  // Runs a domain, quiesces it for a successor on n2 whose liveMigration
-  // hypervisor is `target`, and expects a plain shutdown, no migration.
-  void ShutDownWithoutMigration(bool allowed, const std::string& target) {
-    const std::string name = UniqueName("nomigrate");
+  // Starts domain `name` (spec.allowMigration = `allowed`) through a
+  // GatedHypervisor whose live migrations end with `outcome`, made Active.
+  std::shared_ptr<GatedHypervisor> StartMigratable(const std::string& name, bool allowed,
+                                                   absl::Status outcome,
+                                                   Millis migration_timeout = Millis(0)) {
     auto gated = std::make_shared<GatedHypervisor>(hypervisor_);
-    gated->SetMigration(absl::OkStatus());
+    gated->SetMigration(std::move(outcome));
     VmRunnerOptions options = Options();
     options.hypervisor = gated;
     api::VirtualMachineSpec spec = XmlSpec(name);
     spec.allow_migration = allowed;
+    spec.migration_timeout = migration_timeout;
     AddRunner(spec, options);
     Activate();
+    return gated;
+  }
+
+  // Runs a domain, quiesces it for a successor on n2 whose liveMigration
+  // hypervisor is `target`, and expects a plain shutdown, no migration.
+  void ShutDownWithoutMigration(bool allowed, const std::string& target) {
+    const std::string name = UniqueName("nomigrate");
+    auto gated = StartMigratable(name, allowed, absl::OkStatus());
     ASSERT_TRUE(WaitRunning());
     OnLoop([&](ComponentRunner& r) { r.SetAssignments({QuiescedFor("n2", target)}); });
     ASSERT_TRUE(WaitState([](const RunnerState& s) {
@@ -639,15 +649,7 @@ TEST_F(VmRunnerTest, PausedGuestIsNotPinged) {
 // domain is migrated there (not shut down), and the quiesce is reached.
 TEST_F(VmRunnerTest, QuiescedWithASuccessorThatTakesMigrationsLiveMigrates) {
   const std::string name = UniqueName("migrate");
-  auto gated = std::make_shared<GatedHypervisor>(hypervisor_);
-  gated->SetMigration(absl::OkStatus());
-  VmRunnerOptions options = Options();
-  options.hypervisor = gated;
-  api::VirtualMachineSpec spec = XmlSpec(name);
-  spec.allow_migration = true;
-  spec.migration_timeout = Millis(4000);
-  AddRunner(spec, options);
-  Activate();
+  auto gated = StartMigratable(name, true, absl::OkStatus(), Millis(4000));
   ASSERT_TRUE(WaitRunning());
   OnLoop([](ComponentRunner& r) { r.SetAssignments({QuiescedFor("n2", "qemu+tls://n2/system")}); });
   ASSERT_TRUE(WaitState([](const RunnerState& s) { return s.reason == "Migrated"; }))
@@ -668,14 +670,8 @@ TEST_F(VmRunnerTest, QuiescedWithASuccessorThatTakesMigrationsLiveMigrates) {
 // without migration, and the condition says why.
 TEST_F(VmRunnerTest, RefusedMigrationShutsTheDomainDownInstead) {
   const std::string name = UniqueName("refused");
-  auto gated = std::make_shared<GatedHypervisor>(hypervisor_);
-  gated->SetMigration(absl::InternalError("Attempt to migrate guest to the same host"));
-  VmRunnerOptions options = Options();
-  options.hypervisor = gated;
-  api::VirtualMachineSpec spec = XmlSpec(name);
-  spec.allow_migration = true;
-  AddRunner(spec, options);
-  Activate();
+  auto gated = StartMigratable(
+      name, true, absl::InternalError("Attempt to migrate guest to the same host"));
   ASSERT_TRUE(WaitRunning());
   OnLoop([](ComponentRunner& r) { r.SetAssignments({QuiescedFor("n2", "qemu:///system")}); });
   ASSERT_TRUE(WaitState([](const RunnerState& s) {

@@ -338,7 +338,8 @@ class LiveMigrationTest : public NodeAdminTest {
   void DeclareNodes(const std::string& n2_migration) {
     Create(Obj("Node", "n1",
                {{"hypervisor", "qemu:///system"},
-                {"liveMigration", {{"hypervisor", "qemu:///system"}, {"address", "tcp://127.0.0.1"}}}}));
+                {"liveMigration",
+                 {{"hypervisor", "qemu:///system"}, {"address", "tcp://127.0.0.1"}}}}));
     Json n2 = {{"hypervisor", kPeerUri}};
     if (!n2_migration.empty()) {
       n2["liveMigration"] = {{"hypervisor", n2_migration}, {"address", "tcp://127.0.0.1"}};
