@@ -94,6 +94,13 @@ AdoptionRecords AdoptionRecordsFromJson(const Json& json) {
   return records;
 }
 
+std::string AgentRecordPath(const std::string& data_dir, const std::string& node) {
+  std::error_code ignored;
+  std::filesystem::path dir = std::filesystem::absolute(data_dir, ignored);
+  if (dir.empty()) dir = data_dir;
+  return (dir.lexically_normal() / "agent" / (node + ".json")).string();
+}
+
 absl::StatusOr<AdoptionRecords> LoadAdoptionRecords(const std::string& path) {
   std::ifstream in(path);
   if (!in) return AdoptionRecords{};

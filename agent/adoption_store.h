@@ -18,6 +18,11 @@ namespace vigil::agent {
 
 using AdoptionRecords = std::map<std::string, AdoptionRecord>;  // by component
 
+// Where the agent of `node` with data dir `data_dir` keeps its records:
+// <data_dir>/agent/<node>.json, with data_dir made absolute (the path also
+// marks the processes the agent starts, VIGIL_AGENT_RECORD).
+std::string AgentRecordPath(const std::string& data_dir, const std::string& node);
+
 // Reads the records; a missing file reads as none.
 // Errors: DataLoss if the file exists but cannot be parsed.
 absl::StatusOr<AdoptionRecords> LoadAdoptionRecords(const std::string& path);

@@ -35,6 +35,7 @@ std::map<std::string, std::string> BuildEnvironment(
   env["VIGIL_COMPONENT"] = who.name;
   env["VIGIL_SERVICE_UNIT"] = who.unit;
   env["VIGIL_NODE"] = who.node;
+  if (!who.agent_record.empty()) env[kAgentRecordVariable] = who.agent_record;
   if (csis.empty()) return env;
   std::vector<std::string> names, types, instances;
   for (const CsiAssignment& csi : csis) {

@@ -151,10 +151,17 @@ std::string RandomToken();
 std::string FormatTime(std::chrono::system_clock::time_point time);
 
 // Who a component is, for its environment.
+// The environment variable naming the agent record file (ComponentIdentity).
+inline constexpr char kAgentRecordVariable[] = "VIGIL_AGENT_RECORD";
+
 struct ComponentIdentity {
   std::string name;
   std::string unit;
   std::string node;
+  // The file where the agent records what it started (VIGIL_AGENT_RECORD in
+  // the environment): how a restarted agent finds processes it started but
+  // had not recorded yet (NodeAgent::KillUnrecorded).
+  std::string agent_record{};
 };
 
 // A component's environment: the agent's own, then `spec_env` (values may

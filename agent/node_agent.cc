@@ -49,7 +49,7 @@ NodeAgent::NodeAgent(client::Client* client, NodeAgentOptions options)
 NodeAgent::~NodeAgent() { Stop(); }
 
 std::string NodeAgent::state_path() const {
-  return options_.data_dir + "/agent/" + options_.node + ".json";
+  return AgentRecordPath(options_.data_dir, options_.node);
 }
 
 void NodeAgent::Log(const std::string& line) const {
@@ -91,6 +91,7 @@ absl::Status NodeAgent::Start() {
   if (!records.ok()) Log(std::string(records.status().message()) + "; adopting nothing");
   adoption_ = records.value_or(AdoptionRecords{});
   saved_records_ = adoption_;
+  KillUnrecorded();
   if (absl::Status s = monitor_.Start(); !s.ok()) return s;
   AddInformerHandlers();
   controllers::Informer* informers[] = {&node_informer_,     &group_informer_,

@@ -162,6 +162,7 @@ class NodeAgent {
   void RepairUnit(const std::string& unit, const std::string& why);
   void HandleOperations();
   void AdoptOrphans();
+  void KillUnrecorded();
   void SaveAdoption();
 
   // Status (node_agent_status.cc).

@@ -2,6 +2,9 @@
 // an earlier agent started.
 #include <signal.h>
 
+#include <set>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "agent/node_agent.h"
 #include "agent/node_agent_internal.h"
@@ -63,6 +66,25 @@ void NodeAgent::AdoptOrphans() {
   }
   adoption_.clear();
   SaveAdoption();
+}
+
+// Processes an earlier agent of this node started but had not recorded yet
+// when it stopped (it died between a spawn and the record's write): nothing
+// would ever adopt or stop them, and one may still serve as an active beside
+// the one started anew. They carry this agent's record path in their
+// environment and are killed, with their process group, before anything
+// starts.
+void NodeAgent::KillUnrecorded() {
+  std::set<std::pair<pid_t, uint64_t>> recorded;
+  for (const auto& [name, record] : adoption_) recorded.emplace(record.pid, record.start_ticks);
+  for (const auto& [pid, ticks] : FindGroupLeadersWithEnv(kAgentRecordVariable, state_path())) {
+    if (recorded.contains({pid, ticks})) continue;
+    absl::StatusOr<std::unique_ptr<Process>> orphan = spawner_.Adopt(pid, ticks);
+    if (!orphan.ok()) continue;
+    Log(absl::StrCat("killing process group ", pid,
+                     ": started by an earlier agent that stopped before recording it"));
+    (void)(*orphan)->SignalGroup(SIGKILL);
+  }
 }
 
 // Queues the state file for writing when what runs has changed. It goes

@@ -46,7 +46,7 @@ std::unique_ptr<ComponentRunner> NodeAgent::MakeRunner(const api::Component& com
   RunnerCallbacks callbacks{
       .on_change = [this] { ScheduleStatus(); },
       .on_failure = [this, name](const api::Failure& failure) { OnRunnerFailure(name, failure); }};
-  ComponentIdentity who{name, component.spec.service_unit, options_.node};
+  ComponentIdentity who{name, component.spec.service_unit, options_.node, state_path()};
   if (component.spec.exec.has_value()) {
     return std::make_unique<ExecRunner>(context, who, *component.spec.exec, callbacks);
   }

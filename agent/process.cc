@@ -252,6 +252,26 @@ absl::StatusOr<uint64_t> ReadStartTicks(pid_t pid) {
   return absl::NotFoundError(absl::StrCat("no start time for process ", pid));
 }
 
+std::vector<std::pair<pid_t, uint64_t>> FindGroupLeadersWithEnv(const std::string& key,
+                                                                const std::string& value) {
+  std::vector<std::pair<pid_t, uint64_t>> found;
+  const std::string wanted = key + "=" + value;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    pid_t pid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid) || pid <= 1) continue;
+    if (getpgid(pid) != pid) continue;
+    std::ifstream environ_file(entry.path() / "environ", std::ios::binary);
+    std::string variable;
+    bool marked = false;
+    while (!marked && std::getline(environ_file, variable, '\0')) marked = variable == wanted;
+    if (!marked) continue;
+    absl::StatusOr<uint64_t> ticks = ReadStartTicks(pid);
+    if (ticks.ok()) found.emplace_back(pid, *ticks);
+  }
+  return found;
+}
+
 std::map<std::string, std::string> InheritedEnvironment() {
   std::map<std::string, std::string> env;
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {

@@ -109,6 +109,11 @@ class PosixSpawner : public Spawner {
 // Errors: NotFound if there is no such process.
 absl::StatusOr<uint64_t> ReadStartTicks(pid_t pid);
 
+// The process-group leaders whose environment holds `key`=`value`, with their
+// start ticks, read from /proc (processes it may not read are skipped).
+std::vector<std::pair<pid_t, uint64_t>> FindGroupLeadersWithEnv(const std::string& key,
+                                                                const std::string& value);
+
 // The agent's own environment as a map (the base of every component's).
 std::map<std::string, std::string> InheritedEnvironment();
 

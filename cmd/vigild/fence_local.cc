@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <memory>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -14,7 +15,7 @@ namespace vigil::vigild {
 
 int FenceLocalNode(const std::string& data_dir, const std::string& node,
                    std::chrono::milliseconds timeout) {
-  const std::string path = data_dir + "/agent/" + node + ".json";
+  const std::string path = agent::AgentRecordPath(data_dir, node);
   absl::StatusOr<agent::AdoptionRecords> records = agent::LoadAdoptionRecords(path);
   if (!records.ok()) {
     std::cerr << "vigild fence-local: " << path << ": " << records.status().message() << "\n";
@@ -28,6 +29,17 @@ int FenceLocalNode(const std::string& data_dir, const std::string& node,
     if (!process.ok()) continue;  // gone already
     (void)(*process)->SignalGroup(SIGKILL);
     std::cout << "killed " << component << " (pid " << record.pid << ")\n";
+    running.push_back(*std::move(process));
+  }
+  // Started by the agent but not recorded yet (it died in between).
+  std::set<pid_t> recorded;
+  for (const auto& [component, record] : *records) recorded.insert(record.pid);
+  for (const auto& [pid, ticks] : agent::FindGroupLeadersWithEnv(agent::kAgentRecordVariable, path)) {
+    if (recorded.contains(pid)) continue;
+    absl::StatusOr<std::unique_ptr<agent::Process>> process = spawner.Adopt(pid, ticks);
+    if (!process.ok()) continue;
+    (void)(*process)->SignalGroup(SIGKILL);
+    std::cout << "killed unrecorded process group " << pid << "\n";
     running.push_back(*std::move(process));
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;

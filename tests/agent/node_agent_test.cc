@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "agent/process.h"
+#include "gmock/gmock.h"
 #include "tests/agent/agent_fixture.h"
 
 namespace vigil::agent::testing {
@@ -192,6 +193,29 @@ TEST_F(NodeAgentTest, RestartedAgentAdoptsRunningComponents) {
   ASSERT_TRUE(WaitFor([&] {
     return Status("Component", "a-server").value("restartCount", 0) == 2 && Pid("a-server") != pid;
   }));
+}
+
+// An agent that died between starting a process and recording it (here: its
+// record file is gone) left a process nothing knows of. The next agent kills
+// it before it starts anything, so the SI is never served by two processes.
+TEST_F(NodeAgentTest, RestartedAgentKillsTheProcessItsPredecessorDidNotRecord) {
+  StartController();
+  StartAgent("n1");
+  CreateTwoN("n1", "ComponentFailover");
+  ASSERT_TRUE(WaitActiveOn("a"));
+  const int64_t unrecorded = Pid("a-server");
+  StopAgent("n1");
+  std::filesystem::remove(dir_ + "/n1/agent/n1.json");
+  StartAgent("n1");
+  auto running = [](int64_t pid) { return ProcessState(pid) == 'S' || ProcessState(pid) == 'R'; };
+  EXPECT_TRUE(WaitFor([&] { return !running(unrecorded); })) << ProcessState(unrecorded);
+  const std::string killed = "n1: killing process group " + std::to_string(unrecorded) +
+                             ": started by an earlier agent that stopped before recording it";
+  EXPECT_THAT(Logs(), ::testing::Contains(killed));
+  ASSERT_TRUE(WaitFor([&] {
+    return Pid("a-server") != unrecorded && running(Pid("a-server")) &&
+           !ConfirmedUnit("si", "Active").empty();
+  })) << Status("ServiceInstance", "si").dump();
 }
 
 TEST_F(NodeAgentTest, ComponentThatDiedWhileTheAgentWasAwayIsAFailure) {
