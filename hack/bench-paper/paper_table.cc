@@ -77,9 +77,10 @@ std::string Verdict(const Row& row) {
   };
   const std::string mark = bound ? " *" : "";
   if (below_all(stats.p95)) return "beats" + mark;
-  // Above a lower bound ("> 55 ms") says nothing about the unknown value.
+  // A p95 above a lower bound ("> 55 ms") says nothing about the unknown
+  // value: neither beaten nor not.
   const bool above_a_lower_bound = std::any_of(figures.begin(), figures.end(), [&](auto* f) {
-    return f->kind == PaperFigure::Kind::kAbove && stats.median >= f->ms;
+    return f->kind == PaperFigure::Kind::kAbove && stats.p95 >= f->ms;
   });
   if (above_a_lower_bound) return "unknown (paper: bound)";
   if (below_all(stats.median)) return "median only" + mark;
