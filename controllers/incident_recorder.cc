@@ -42,7 +42,7 @@ absl::Status IncidentRecorder::Start() {
     std::lock_guard lock(mu_);
     stopping_ = false;
   }
-  LoadStored();
+  std::vector<api::Incident> unclosed = LoadStored();
   // Units and instances first, so a component's first failure finds them.
   if (absl::Status s = StartInformers({&leases_, &nodes_, &units_, &instances_, &components_},
                                       kSyncTimeout);
@@ -50,6 +50,7 @@ absl::Status IncidentRecorder::Start() {
     Stop();
     return s;
   }
+  Resume(unclosed);
   thread_ = std::thread([this] { Run(); });
   return absl::OkStatus();
 }
@@ -63,6 +64,19 @@ void IncidentRecorder::Stop() {
   if (thread_.joinable()) thread_.join();
   for (Informer* informer : {&components_, &instances_, &units_, &nodes_, &leases_}) {
     informer->Stop();
+  }
+}
+
+// Incidents an earlier recorder left Open or Recovered are followed on, now
+// that the objects they concern have been seen.
+void IncidentRecorder::Resume(const std::vector<api::Incident>& unclosed) {
+  const absl::Time at = absl::Now();
+  std::lock_guard lock(mu_);
+  for (const api::Incident& incident : unclosed) {
+    const std::vector<std::string> resumed = tracker_.Resume(incident, at);
+    if (resumed.empty()) continue;
+    Log("incident " + incident.metadata.name + " taken up again (" + incident.status.phase + ")");
+    Changed(resumed, at);
   }
 }
 

@@ -33,6 +33,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -100,7 +101,9 @@ class IncidentRecorder {
   void WriteInstance(const std::string& name, absl::Time now);
   api::IncidentSummary SummaryOf(const std::string& instance) const;  // REQUIRES: mu_
   void PruneStored(absl::Time now);
-  void LoadStored();
+  // Notes every stored Incident (for pruning); returns those not Closed.
+  std::vector<api::Incident> LoadStored();
+  void Resume(const std::vector<api::Incident>& unclosed);
   void RegisterMetrics();
   void Log(const std::string& line) const;
 

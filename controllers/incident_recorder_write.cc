@@ -156,16 +156,20 @@ void IncidentRecorder::WriteInstance(const std::string& name, absl::Time now) {
   }
 }
 
-void IncidentRecorder::LoadStored() {
+std::vector<api::Incident> IncidentRecorder::LoadStored() {
+  std::vector<api::Incident> unclosed;
   absl::StatusOr<client::ObjectList> list = client_->List("Incident");
   if (!list.ok()) {
     Log("listing Incidents: " + list.status().ToString());
-    return;
+    return unclosed;
   }
   std::lock_guard lock(mu_);
   for (const api::Json& obj : list->items) {
     stored_[api::NameOf(obj)] = CreatedAt(obj).value_or(absl::Now());
+    absl::StatusOr<api::Incident> incident = api::FromJson<api::Incident>(obj);
+    if (incident.ok() && incident->status.phase != "Closed") unclosed.push_back(*incident);
   }
+  return unclosed;
 }
 
 // Deletes the stored Incidents past max_age and, beyond max_count, the

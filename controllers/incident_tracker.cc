@@ -277,6 +277,50 @@ std::vector<std::string> IncidentTracker::OnNode(const api::Node& node, absl::Ti
   return Advance(at, std::move(changed));
 }
 
+std::vector<std::string> IncidentTracker::Resume(const api::Incident& incident, absl::Time at) {
+  const std::string& name = incident.metadata.name;
+  const api::IncidentStatus& status = incident.status;
+  if (status.phase == "Closed" || incidents_.count(name) > 0) return {};
+  IncidentRecord record;
+  record.name = name;
+  record.spec = incident.spec;
+  record.failure = ParseRfc3339(status.failure_time).value_or(at);
+  record.detection = ParseRfc3339(status.detection_time).value_or(at);
+  record.reaction = ParseRfc3339(status.reaction_time);
+  record.recovered = ParseRfc3339(status.recovered_time);
+  record.repaired = ParseRfc3339(status.repaired_time);
+  record.recovery_action = status.recovery_action;
+  record.recovered_by = status.recovered_by;
+  record.message = absl::StrCat(status.message, status.message.empty() ? "" : "; ",
+                                "taken up again after a restart of the recorder at ",
+                                Rfc3339Micros(at),
+                                ": what happened while it was down is dated when it was seen");
+  if (record.spec.failed_kind == "Node") {
+    record.kind = "node";
+    for (const auto& [unit, view] : units_) {
+      if (view.node == record.spec.node) record.failed_units.insert(unit);
+    }
+  } else {
+    record.failed_units.insert(record.spec.service_unit);
+    auto component = components_.find(record.spec.failed_name);
+    if (component != components_.end()) {
+      record.kind = component->second.type;
+      record.restart_count = component->second.restart_count;  // restarts show by start time
+    }
+  }
+  // Which of the SIs was active on the failed unit is not stored: each
+  // counts as interrupted while the incident is service-affecting.
+  for (const std::string& si : record.spec.service_instances) {
+    IncidentRecord::Instance& instance = record.instances[si];
+    instance.was_active = record.spec.service_affecting;
+    instance.baseline = instances_[si].assignments;
+    instance.recovered = record.recovered;
+  }
+  order_.push_back(name);
+  incidents_[name] = std::move(record);
+  return Advance(at, {name});
+}
+
 void IncidentTracker::OnDeleted(const std::string& kind, const std::string& name) {
   if (kind == "Component") components_.erase(name);
   if (kind == "ServiceUnit") units_.erase(name);

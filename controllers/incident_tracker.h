@@ -103,6 +103,12 @@ class IncidentTracker {
                                   absl::Time failure_estimate);
   // A deleted object: forgotten (its open incidents stay open until pruned).
   void OnDeleted(const std::string& kind, const std::string& name);
+  // Takes up a stored incident that was not Closed when an earlier recorder
+  // stopped, once the objects it concerns have been seen (their first
+  // sight is the baseline), and advances it at `at`. What happened while no
+  // recorder ran is dated `at`, when it is first seen, and the message says
+  // so. Returns its name (nothing if it is Closed or already known).
+  std::vector<std::string> Resume(const api::Incident& incident, absl::Time at);
 
   // The incident named `name`, or nullptr.
   const IncidentRecord* Find(const std::string& name) const;

@@ -60,12 +60,13 @@ class IncidentRecorderTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void StartRecorder(size_t max_count) {
+  // `with_metrics` false: a second recorder in one test (families register once).
+  void StartRecorder(size_t max_count, bool with_metrics = true) {
     IncidentRecorderOptions options;
     options.max_count = max_count;
     options.write_delay = absl::ZeroDuration();
     options.instance_quiet = absl::Milliseconds(10);
-    options.metrics = &metrics_;
+    options.metrics = with_metrics ? &metrics_ : nullptr;
     options.log = [](const std::string&) {};
     recorder_ = std::make_unique<IncidentRecorder>(registry_.get(), options);
     ASSERT_TRUE(recorder_->Start().ok());
@@ -158,6 +159,32 @@ TEST_F(IncidentRecorderTest, AFailureFoundAtStartIsNotANewIncident) {
   ASSERT_NO_FATAL_FAILURE(StartRecorder(10));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_TRUE(Incidents().empty());
+}
+
+// vigild stops while an incident is Open; the failover completes while it is
+// away. The next recorder takes the stored incident up and records the
+// recovery (dated when it saw it), instead of leaving it Open for ever.
+TEST_F(IncidentRecorderTest, AnIncidentLeftOpenIsTakenUpByTheNextRecorder) {
+  ASSERT_NO_FATAL_FAILURE(StartRecorder(10));
+  Fail("ProcessExited: process 7 killed by SIGKILL");
+  ASSERT_TRUE(WaitFor([&] { return Incidents().size() == 1; }));
+  const std::string name = api::NameOf(Incidents()[0]);
+  EXPECT_EQ(Incidents()[0]["status"].value("phase", ""), "Open");
+  recorder_->Stop();
+  recorder_.reset();
+  SetActive("b");  // recovered while no recorder ran
+
+  ASSERT_NO_FATAL_FAILURE(StartRecorder(10, /*with_metrics=*/false));
+  ASSERT_TRUE(WaitFor([&] {
+    std::vector<Json> items = Incidents();
+    return items.size() == 1 && items[0]["status"].value("phase", "") == "Recovered";
+  })) << Incidents()[0].dump(2);
+  const Json incident = Incidents()[0];
+  EXPECT_EQ(api::NameOf(incident), name);
+  EXPECT_EQ(incident["status"].value("recoveryAction", ""), "Failover");
+  EXPECT_EQ(incident["status"].value("recoveredBy", ""), "b");
+  EXPECT_NE(incident["status"].value("message", "").find("taken up again"), std::string::npos)
+      << incident.dump(2);
 }
 
 }  // namespace

@@ -132,6 +132,41 @@ TEST_F(TwoUnits, FailoverFillsTheFourMetrics) {
   EXPECT_EQ(tracker_.counters().switchovers, 0);
 }
 
+// The recorder stopped with the incident Open (its stored form is all that
+// is left); a new one takes it up once it has seen the objects, and dates
+// what happened meanwhile by when it sees it.
+TEST_F(TwoUnits, AnIncidentLeftOpenIsTakenUpByTheNextTracker) {
+  tracker_.OnComponent(Comp("ca", "a", Iso(0), "ProcessExited: process 42 exited"), T(0.4));
+  tracker_.OnInstance(Si("s1", {A("b", HaState::kActive, false)}), T(2));
+  api::Incident stored;
+  stored.metadata.name = Only().name;
+  stored.spec = Only().spec;
+  stored.status = Only().Status();
+  ASSERT_EQ(stored.status.phase, "Open");
+
+  IncidentTracker next;  // after the restart: b was confirmed meanwhile
+  next.OnNode(NodeObj("n1", true), T(900), T(900));
+  next.OnUnit(Unit("a", "n1", false, Iso(-5000)), T(900));
+  next.OnUnit(Unit("b", "n2", true, Iso(-5000)), T(900));
+  next.OnInstance(Si("s1", {A("b", HaState::kActive, true)}), T(900));
+  next.OnComponent(Comp("ca", "a", Iso(0), "ProcessExited: process 42 exited"), T(900));
+  EXPECT_EQ(next.Resume(stored, T(1000)), std::vector<std::string>{stored.metadata.name});
+  const IncidentRecord* r = next.Find(stored.metadata.name);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->failure, T(0));
+  EXPECT_EQ(r->reaction, T(2));  // from the stored status
+  EXPECT_EQ(r->recovered, T(1000));
+  EXPECT_EQ(r->recovery_action, "Failover");
+  EXPECT_EQ(r->Phase(), "Recovered");
+  EXPECT_NE(r->message.find("taken up again after a restart of the recorder"), std::string::npos);
+  EXPECT_TRUE(next.Resume(stored, T(1001)).empty());  // known already
+
+  next.OnUnit(Unit("a", "n1", true, Iso(1500)), T(1501));  // repaired
+  EXPECT_EQ(r->Phase(), "Closed");
+  stored.status = r->Status();
+  EXPECT_TRUE(IncidentTracker().Resume(stored, T(2000)).empty());  // Closed: history
+}
+
 TEST_F(TwoUnits, RestartOnTheSameUnitIsARestart) {
   api::Component failed = Comp("ca", "a", Iso(0), "ProcessExited: killed by signal 9");
   failed.status.presence_state = api::PresenceState::kRestarting;
