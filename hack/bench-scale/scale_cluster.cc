@@ -140,11 +140,22 @@ ScaleCluster::~ScaleCluster() {
     if (agent != nullptr) agent->Terminate();
   }
   if (vigild_ != nullptr) vigild_->Terminate();
+  SaveLogs();
   e2e::KillRecordedComponents(work_ / "server");
   for (const auto& [node, agent] : agents_) e2e::KillRecordedComponents(work_ / node);
   // An agent stopping while it starts a component may not have recorded it:
   // those carry this run's marker in their environment.
   KillMarkedProcesses(work_.string());
+}
+
+void ScaleCluster::SaveLogs() const {
+  if (layout_.logs_dir.empty()) return;
+  std::error_code error;
+  fs::create_directories(layout_.logs_dir, error);
+  if (vigild_ != nullptr) std::ofstream(layout_.logs_dir / "vigild.log") << vigild_->Output();
+  for (const auto& [node, agent] : agents_) {
+    if (agent != nullptr) std::ofstream(layout_.logs_dir / (node + ".log")) << agent->Output();
+  }
 }
 
 absl::Status ScaleCluster::StartVigild() {

@@ -46,6 +46,9 @@ struct ScaleLayout {
   int active_on_victim = 500;
   int sis_per_group = 10;
   int nodes = 5;  // n1 is the victim
+  // When set, each process's output is written there as <name>.log when
+  // the cluster stops (vigild.log, n1.log, ...).
+  std::filesystem::path logs_dir;
   // Passed to vigild and every agent as they are, e.g.
   // {"--lease-duration", "4s"}; empty = the defaults (800 ms, 200 ms, 500 ms).
   std::vector<std::string> lease_flags;
@@ -96,6 +99,7 @@ class ScaleCluster {
 
  private:
   absl::Status StartVigild();
+  void SaveLogs() const;
   absl::Status StartAgent(const std::string& node);
   std::vector<api::Json> Objects() const;
   // Counts SIs with a confirmed active (and standby); victim SIs count only
