@@ -149,7 +149,11 @@ class IncidentTracker {
                              std::vector<std::string>& changed);
   void AddInstances(IncidentRecord& record, absl::Time at);
   // Re-evaluates every open incident; returns those that changed.
-  std::vector<std::string> Advance(absl::Time at, std::vector<std::string> changed);
+  // Advances every open incident (only those holding the SI named
+  // `only_with_instance`, when given); returns `changed` plus the names of
+  // those that changed.
+  std::vector<std::string> Advance(absl::Time at, std::vector<std::string> changed,
+                                   const std::string* only_with_instance = nullptr);
   bool AdvanceOne(IncidentRecord& record, absl::Time at);
   bool UnitRepaired(const IncidentRecord& record) const;
   bool ComponentRestarted(const IncidentRecord& record) const;
