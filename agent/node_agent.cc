@@ -232,13 +232,28 @@ bool NodeAgent::IsAssignedHere(const api::Json& instance) const {
   return AssignedToAny(instance, [this](const std::string& unit) { return IsLocalUnitName(unit); });
 }
 
-// Coalesces bursts of events into one reconcile on the loop.
+// Coalesces bursts of events into one reconcile on the loop. Under a
+// sustained stream of events the next reconcile starts no sooner than the
+// last one took after it ended, so reconciling uses at most half of a core
+// (a reconcile reads the whole view: tens of ms with 10,000 SIs) and leaves
+// the rest of the machine, the lease renewals included, room to run. An
+// idle agent reconciles at once.
 void NodeAgent::ScheduleReconcile() {
   if (reconcile_pending_.exchange(true)) return;
   loop_.Post([this] {
-    reconcile_pending_ = false;
-    Reconcile();
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(
+        next_reconcile_ - std::chrono::steady_clock::now());
+    if (wait.count() <= 0) return RunScheduledReconcile();
+    loop_.PostAfter(wait, [this] { RunScheduledReconcile(); });
   });
+}
+
+void NodeAgent::RunScheduledReconcile() {
+  reconcile_pending_ = false;
+  const auto start = std::chrono::steady_clock::now();
+  Reconcile();
+  const auto end = std::chrono::steady_clock::now();
+  next_reconcile_ = end + (end - start);
 }
 
 void NodeAgent::ScheduleStatus() {

@@ -129,6 +129,7 @@ class NodeAgent {
 
   void AddInformerHandlers();
   void ScheduleReconcile();
+  void RunScheduledReconcile();  // loop thread
   void ScheduleStatus();
   void Reconcile();
   NodeView ReadView();
@@ -213,6 +214,7 @@ class NodeAgent {
   bool stopping_ = false;  // loop thread: Stop() has detached the runners
 
   // Loop thread only.
+  std::chrono::steady_clock::time_point next_reconcile_;  // see ScheduleReconcile
   NodeView view_;
   NodeViewCache view_cache_;
   std::map<std::string, std::unique_ptr<UnitState>> unit_states_;

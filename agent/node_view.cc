@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 
@@ -10,18 +11,23 @@ namespace {
 
 // Copies into `out` the parsed objects that `keep` accepts, reporting the
 // unreadable ones; objects being deleted are left out.
-template <typename T, typename Keep>
+// `out` maps names to T (copies) or to shared_ptr<const T> (shared).
+template <typename T, typename Out, typename Keep>
 void ReadAll(const std::map<std::string, typename ParsedObjects<T>::Entry>& parsed,
-             std::map<std::string, T>& out, std::vector<std::string>& unreadable, Keep keep) {
+             std::map<std::string, Out>& out, std::vector<std::string>& unreadable, Keep keep) {
   for (const auto& [name, entry] : parsed) {
     if (!entry.typed.ok()) {
       unreadable.push_back(absl::StrCat(api::KindOf(*entry.source), "/", name, ": ",
                                         entry.typed.status().message()));
       continue;
     }
-    const T& typed = *entry.typed;
-    if (!typed.metadata.deletion_timestamp.empty() || !keep(typed)) continue;
-    out.emplace_hint(out.end(), name, typed);
+    const std::shared_ptr<const T>& typed = *entry.typed;
+    if (!typed->metadata.deletion_timestamp.empty() || !keep(*typed)) continue;
+    if constexpr (std::is_same_v<Out, T>) {
+      out.emplace_hint(out.end(), name, *typed);
+    } else {
+      out.emplace_hint(out.end(), name, typed);
+    }
   }
 }
 
@@ -91,7 +97,7 @@ NodeView ReadNodeView(const std::string& node, const NodeViewSources& sources,
                        [&](const api::Assignment& a) { return view.units.contains(a.unit); });
   });
   for (const auto& [name, si] : view.instances) {
-    for (const api::Assignment& a : si.status.assignments) {
+    for (const api::Assignment& a : si->status.assignments) {
       if (view.units.contains(a.unit)) view.assignments[a.unit].push_back({name, a.ha_state});
     }
   }
@@ -109,7 +115,7 @@ std::map<std::string, std::vector<CsiAssignment>> ComponentAssignments(const Nod
     auto assigned = view.assignments.find(component.spec.service_unit);
     if (assigned == view.assignments.end()) continue;
     for (const UnitAssignment& a : assigned->second) {
-      const api::ServiceInstance& si = view.instances.at(a.service_instance);
+      const api::ServiceInstance& si = *view.instances.at(a.service_instance);
       for (const api::Csi& csi : si.spec.csis) {
         const auto& types = component.spec.cs_types;
         if (std::find(types.begin(), types.end(), csi.cs_type) == types.end()) continue;

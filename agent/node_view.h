@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,7 +32,9 @@ struct NodeView {
   std::map<std::string, api::ServiceUnit> units;                   // spec.node == this node
   std::map<std::string, api::ServiceGroup> groups;                 // of those units
   std::map<std::string, api::Component> components;                // of those units
-  std::map<std::string, api::ServiceInstance> instances;           // assigned to those units
+  // Assigned to those units; shared with the parse cache (thousands on a
+  // busy node: not copied per read).
+  std::map<std::string, std::shared_ptr<const api::ServiceInstance>> instances;
   std::map<std::string, std::vector<UnitAssignment>> assignments;  // by unit
   std::vector<api::Operation> operations;  // open ones targeting this node's objects
   std::vector<std::string> unreadable;     // "Kind/name: why"
@@ -52,7 +55,7 @@ class ParsedObjects {
  public:
   struct Entry {
     controllers::ObjectPtr source;
-    absl::StatusOr<T> typed;
+    absl::StatusOr<std::shared_ptr<const T>> typed;
   };
   // The parse of each of `objects` (null ones skipped), by name, reusing
   // the previous read's parse of every snapshot seen then.
@@ -65,7 +68,7 @@ class ParsedObjects {
       if (old != entries_.end() && old->second.source == obj) {
         next.insert(next.end(), {std::move(name), std::move(old->second)});
       } else {
-        next.insert(next.end(), {std::move(name), Entry{obj, api::FromJson<T>(*obj)}});
+        next.insert(next.end(), {std::move(name), Entry{obj, Parse(*obj)}});
       }
     }
     entries_.swap(next);
@@ -73,6 +76,12 @@ class ParsedObjects {
   }
 
  private:
+  static absl::StatusOr<std::shared_ptr<const T>> Parse(const api::Json& obj) {
+    absl::StatusOr<T> typed = api::FromJson<T>(obj);
+    if (!typed.ok()) return typed.status();
+    return std::make_shared<const T>(*std::move(typed));
+  }
+
   std::map<std::string, Entry> entries_;
 };
 
