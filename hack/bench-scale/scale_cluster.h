@@ -25,6 +25,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -109,9 +110,13 @@ class ScaleCluster {
     int victim_on_n1 = 0;
   };
   absl::StatusOr<Counts> Count();
-  // One poll after the crash: the victim SIs back (confirmed active off
-  // n1), with their Assigned=True lastTransitionTime.
-  absl::StatusOr<std::vector<std::string>> VictimsBack();
+  // The victim SIs' names (those active on n1).
+  std::vector<std::string> VictimNames() const;
+  // One poll after the crash: moves from `pending` to `since` (their
+  // Assigned=True lastTransitionTime) the victim SIs back (confirmed active
+  // off n1). Errors: the first failed GET.
+  absl::Status PollVictims(std::set<std::string>& pending,
+                           std::vector<std::string>& since);
   std::string NodeReadySince(const std::string& node, const std::string& status);
 
   const std::filesystem::path work_;
