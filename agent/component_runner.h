@@ -100,6 +100,9 @@ struct AdoptionRecord {
   std::string start_time;
   std::vector<CsiAssignment> csis;  // the CSIs it was started with
   std::string token;                // saAware: its registration secret
+  // Equal exactly when their state files would be (CsiAssignment compares
+  // what the file keeps).
+  bool operator==(const AdoptionRecord&) const = default;
 };
 
 class ComponentRunner {

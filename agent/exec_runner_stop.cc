@@ -207,11 +207,18 @@ void ExecRunner::Detach() {
   process_.reset();
 }
 
+// Not active means the process does not serve the SI: stopped, or running
+// (settled) for other SIs only. The latter happens in a 2N unit that the
+// controller fails over SI by SI: once the process runs for the first SIs
+// promoted, the standbys of the others must stay confirmed, or the
+// controller, which promotes only confirmed standbys, would never promote
+// them.
 bool ExecRunner::Reached(const std::string& si, HaState ha_state) const {
-  if (ha_state != HaState::kActive) return Stopped();
-  if (state_.presence != PresenceState::kInstantiated || op_ != Op::kNone) return false;
-  return std::any_of(running_csis_.begin(), running_csis_.end(),
-                     [&](const CsiAssignment& c) { return c.service_instance == si; });
+  const bool serves = std::any_of(running_csis_.begin(), running_csis_.end(),
+                                  [&](const CsiAssignment& c) { return c.service_instance == si; });
+  const bool settled = state_.presence == PresenceState::kInstantiated && op_ == Op::kNone;
+  if (ha_state != HaState::kActive) return Stopped() || (settled && !serves);
+  return settled && serves;
 }
 
 bool ExecRunner::Stopped() const {

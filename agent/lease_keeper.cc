@@ -1,5 +1,7 @@
 #include "agent/lease_keeper.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "agent/component_runner.h"
 #include "api/object.h"
@@ -49,8 +51,9 @@ absl::Status LeaseKeeper::Start() {
   {
     std::lock_guard lock(mu_);
     stopping_ = false;
+    next_send_ = Steady::now() + options_.renew_interval;
   }
-  renewer_ = std::thread([this] { RenewLoop(); });
+  for (int i = 0; i < kRenewersInFlight; ++i) renewers_.emplace_back([this] { RenewLoop(); });
   watchdog_ = std::thread([this] { WatchLoop(); });
   return first;
 }
@@ -61,7 +64,8 @@ void LeaseKeeper::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (renewer_.joinable()) renewer_.join();
+  for (std::thread& renewer : renewers_) renewer.join();
+  renewers_.clear();
   if (watchdog_.joinable()) watchdog_.join();
 }
 
@@ -82,26 +86,52 @@ absl::Status LeaseKeeper::Renew() {
                              {"metadata", {{"name", options_.node}}},
                              {"spec", spec}};
     written = client_->Create(lease, write);
+    // Another renewer created it meanwhile.
+    if (absl::IsAlreadyExists(written.status())) {
+      written = client_->Patch("Lease", options_.node, {{"spec", spec}}, /*status=*/false, write);
+    }
   }
   if (!written.ok()) {
-    if (!failing_ && log_) log_("renewing lease " + options_.node + ": " + written.status().ToString());
-    failing_ = true;
+    if (!failing_.exchange(true) && log_) {
+      log_("renewing lease " + options_.node + ": " + written.status().ToString());
+    }
     return written.status();
   }
-  if (failing_ && log_) log_("lease " + options_.node + " renewed again");
-  failing_ = false;
-  last_renewal_sent_ = sent.time_since_epoch().count();
+  if (failing_.exchange(false) && log_) log_("lease " + options_.node + " renewed again");
+  LogIfSlow(sent);
+  Acknowledged(sent);
   return absl::OkStatus();
 }
 
+void LeaseKeeper::Acknowledged(Steady::time_point sent) {
+  const int64_t at = sent.time_since_epoch().count();
+  int64_t last = last_renewal_sent_.load();
+  while (last < at && !last_renewal_sent_.compare_exchange_weak(last, at)) {
+  }
+}
+
+// A renewal slower than the renew interval eats into the margin before
+// self-fencing: worth a line, as the first sign of an overloaded server.
+void LeaseKeeper::LogIfSlow(Steady::time_point sent) const {
+  const auto took = std::chrono::duration_cast<milliseconds>(Steady::now() - sent);
+  if (took <= options_.renew_interval || !log_) return;
+  const auto sent_wall = std::chrono::system_clock::now() - took;
+  log_(absl::StrCat("lease ", options_.node, " renewal sent at ", FormatTime(sent_wall), " took ",
+                    Ms(took), " (self-fence after ", Ms(options_.self_fence_after), ")"));
+}
+
+// Run by each renewer: takes the next turn (one every renew_interval, or at
+// once if turns were missed while every renewer was busy), waits for it and
+// renews.
 void LeaseKeeper::RenewLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    const Steady::time_point next = Steady::now() + options_.renew_interval;
+    const Steady::time_point turn = std::max(next_send_, Steady::now());
+    next_send_ = turn + options_.renew_interval;
+    if (cv_.wait_until(lock, turn, [this] { return stopping_; })) break;
     lock.unlock();
     (void)Renew();
     lock.lock();
-    cv_.wait_until(lock, next, [this] { return stopping_; });
   }
 }
 

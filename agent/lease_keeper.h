@@ -1,8 +1,14 @@
 // LeaseKeeper: renews the Lease named after the agent's node, on its own
-// thread (a busy agent loop must not let it lapse), and tells the agent, from
-// a second thread (a renewal hanging on a cut network must not delay it),
+// threads (a busy agent loop must not let it lapse), and tells the agent, from
+// another thread (a renewal hanging on a cut network must not delay it),
 // when it has gone `self_fence_after` without a successful renewal, and when
 // renewals succeed again.
+//
+// Renewals are sent every renew_interval whether or not the previous ones
+// have been answered (up to kRenewersInFlight at once): on a loaded server
+// one slow round trip must not hold back the next renewal. Sent one after
+// the other, two consecutive round trips had to fit in self_fence_after;
+// overlapped, each has self_fence_after - renew_interval.
 //
 // Why self-fencing is safe: the node controller times a lease from when it
 // sees each renewal, which is after the agent sent it, and fails the node
@@ -23,6 +29,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "client/client.h"
@@ -44,6 +51,9 @@ absl::Status ValidateLeaseOptions(const LeaseOptions& options);
 
 class LeaseKeeper {
  public:
+  // Renewals in flight at most (one thread each).
+  static constexpr int kRenewersInFlight = 3;
+
   // held == false: the lease went unrenewed for self_fence_after; true:
   // renewed again after that. Called on the keeper's watchdog thread.
   using OnChange = std::function<void(bool held, std::chrono::milliseconds since_renewal)>;
@@ -66,6 +76,7 @@ class LeaseKeeper {
  private:
   using Steady = std::chrono::steady_clock;
   absl::Status Renew();
+  void LogIfSlow(Steady::time_point sent) const;
   void RenewLoop();
   void WatchLoop();
 
@@ -73,15 +84,20 @@ class LeaseKeeper {
   const LeaseOptions options_;
   const OnChange on_change_;
   const Log log_;
+  // Records that a renewal sent at `sent` was acknowledged (renewals may
+  // be acknowledged out of order: the latest send time wins).
+  void Acknowledged(Steady::time_point sent);
+
   std::string acquire_time_;
   // When the last acknowledged renewal was sent (steady clock, ns).
   std::atomic<int64_t> last_renewal_sent_{0};
   std::atomic<bool> held_{false};
-  bool failing_ = false;  // the last renewal failed (logged once per streak)
+  std::atomic<bool> failing_{false};  // the last renewal failed (logged once per streak)
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
-  std::thread renewer_;
+  bool stopping_ = false;            // GUARDED_BY(mu_)
+  Steady::time_point next_send_;     // GUARDED_BY(mu_): the next renewal's turn
+  std::vector<std::thread> renewers_;
   std::thread watchdog_;
 };
 

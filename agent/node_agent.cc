@@ -171,24 +171,90 @@ bool NodeAgent::StopAllComponents(std::chrono::milliseconds timeout) {
   }
 }
 
+// A reconcile reads the whole view, and in a large cluster most events
+// concern other nodes: events of Nodes, ServiceUnits, Components and
+// ServiceInstances schedule one only when they concern this node (its Node,
+// its units, their components, SIs assigned to them), before or after the
+// change. Skipping the others is safe: a unit that becomes local schedules a
+// reconcile of its own, which reads every object from the (already updated)
+// caches. Groups and Operations always do (few, and rarely written).
 void NodeAgent::AddInformerHandlers() {
   auto changed = [this](const controllers::ObjectPtr&, const controllers::ObjectPtr&) {
     ScheduleReconcile();
   };
-  for (controllers::Informer* informer :
-       {&node_informer_, &group_informer_, &unit_informer_, &component_informer_,
-        &instance_informer_, &operation_informer_}) {
-    informer->AddHandler(changed);
-  }
+  group_informer_.AddHandler(changed);
+  operation_informer_.AddHandler(changed);
+  auto when = [this](bool (NodeAgent::*concerns)(const api::Json&) const) {
+    return [this, concerns](const controllers::ObjectPtr& old_obj,
+                            const controllers::ObjectPtr& new_obj) {
+      if ((old_obj != nullptr && (this->*concerns)(*old_obj)) ||
+          (new_obj != nullptr && (this->*concerns)(*new_obj))) {
+        ScheduleReconcile();
+      }
+    };
+  };
+  node_informer_.AddHandler(when(&NodeAgent::IsThisNode));
+  unit_informer_.AddHandler(when(&NodeAgent::IsLocalUnit));
+  component_informer_.AddHandler(when(&NodeAgent::IsOfLocalUnit));
+  instance_informer_.AddHandler(when(&NodeAgent::IsAssignedHere));
 }
 
-// Coalesces bursts of events into one reconcile on the loop.
+namespace {
+
+// The string at obj[outer][inner], or "" if there is none.
+const std::string& StringAt(const api::Json& obj, const char* outer, const char* inner) {
+  static const std::string kNone;
+  auto o = obj.find(outer);
+  if (o == obj.end() || !o->is_object()) return kNone;
+  auto i = o->find(inner);
+  return i != o->end() && i->is_string() ? i->get_ref<const std::string&>() : kNone;
+}
+
+}  // namespace
+
+bool NodeAgent::IsThisNode(const api::Json& node) const {
+  return StringAt(node, "metadata", "name") == options_.node;
+}
+
+bool NodeAgent::IsLocalUnit(const api::Json& unit) const {
+  return StringAt(unit, "spec", "node") == options_.node;
+}
+
+bool NodeAgent::IsLocalUnitName(const std::string& unit) const {
+  controllers::ObjectPtr obj = unit_informer_.Get(unit);
+  return obj != nullptr && IsLocalUnit(*obj);
+}
+
+bool NodeAgent::IsOfLocalUnit(const api::Json& component) const {
+  return IsLocalUnitName(StringAt(component, "spec", "serviceUnit"));
+}
+
+bool NodeAgent::IsAssignedHere(const api::Json& instance) const {
+  return AssignedToAny(instance, [this](const std::string& unit) { return IsLocalUnitName(unit); });
+}
+
+// Coalesces bursts of events into one reconcile on the loop. Under a
+// sustained stream of events the next reconcile starts no sooner than the
+// last one took after it ended, so reconciling uses at most half of a core
+// (a reconcile reads the whole view: tens of ms with 10,000 SIs) and leaves
+// the rest of the machine, the lease renewals included, room to run. An
+// idle agent reconciles at once.
 void NodeAgent::ScheduleReconcile() {
   if (reconcile_pending_.exchange(true)) return;
   loop_.Post([this] {
-    reconcile_pending_ = false;
-    Reconcile();
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(
+        next_reconcile_ - std::chrono::steady_clock::now());
+    if (wait.count() <= 0) return RunScheduledReconcile();
+    loop_.PostAfter(wait, [this] { RunScheduledReconcile(); });
   });
+}
+
+void NodeAgent::RunScheduledReconcile() {
+  reconcile_pending_ = false;
+  const auto start = std::chrono::steady_clock::now();
+  Reconcile();
+  const auto end = std::chrono::steady_clock::now();
+  next_reconcile_ = end + (end - start);
 }
 
 void NodeAgent::ScheduleStatus() {
@@ -199,14 +265,14 @@ void NodeAgent::ScheduleStatus() {
   });
 }
 
-NodeView NodeAgent::ReadView() const {
+NodeView NodeAgent::ReadView() {
   NodeViewSources sources{.nodes = node_informer_.List(),
                           .groups = group_informer_.List(),
                           .units = unit_informer_.List(),
                           .components = component_informer_.List(),
                           .instances = instance_informer_.List(),
                           .operations = operation_informer_.List()};
-  return ReadNodeView(options_.node, sources);
+  return ReadNodeView(options_.node, sources, view_cache_);
 }
 
 void NodeAgent::Reconcile() {

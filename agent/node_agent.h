@@ -129,9 +129,18 @@ class NodeAgent {
 
   void AddInformerHandlers();
   void ScheduleReconcile();
+  void RunScheduledReconcile();  // loop thread
   void ScheduleStatus();
   void Reconcile();
-  NodeView ReadView() const;
+  NodeView ReadView();
+  // Whether an object (JSON, from an informer) concerns this node: its
+  // Node, one of its units, a component of one, an SI assigned to one.
+  // Called on informer threads; units are looked up in the unit cache.
+  bool IsThisNode(const api::Json& node) const;
+  bool IsLocalUnit(const api::Json& unit) const;
+  bool IsLocalUnitName(const std::string& unit) const;
+  bool IsOfLocalUnit(const api::Json& component) const;
+  bool IsAssignedHere(const api::Json& instance) const;
 
   // Runners (node_agent_runners.cc).
   void EnsureRunners();
@@ -206,7 +215,9 @@ class NodeAgent {
   bool stopping_ = false;  // loop thread: Stop() has detached the runners
 
   // Loop thread only.
+  std::chrono::steady_clock::time_point next_reconcile_;  // see ScheduleReconcile
   NodeView view_;
+  NodeViewCache view_cache_;
   std::map<std::string, std::unique_ptr<UnitState>> unit_states_;
   // Unit failovers on this node, within its unitFailoverProbation.
   std::deque<std::chrono::steady_clock::time_point> node_unit_failovers_;

@@ -100,7 +100,8 @@ void NodeAgent::SaveAdoption() {
                      .csis = entry->runner->RunningCsis(),
                      .token = state.token};
   }
-  if (ToJson(records) == ToJson(saved_records_)) return;
+  // Compared as records, not as JSON: this runs on every reconcile.
+  if (records == saved_records_) return;
   saved_records_ = records;
   writer_.Put("state-file", [path = state_path(), records = std::move(records)] {
     return SaveAdoptionRecords(path, records);

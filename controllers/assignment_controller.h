@@ -124,6 +124,13 @@ class AssignmentController {
   ObjectPtr Fetch(Informer& informer, const std::string& name);
   // Writes `obj`'s status; false on any error (conflicts counted).
   bool WriteStatus(const api::Json& obj);
+  // Writes every status, concurrently; true if all succeeded (each
+  // recorded as WriteStatus records it).
+  bool WriteStatuses(const std::vector<api::Json>& objs);
+  static constexpr size_t kConcurrentStatusWrites = 16;
+  // Counts a status write and, if it succeeded, keeps the written object
+  // in the overlay; false if it failed. Worker thread.
+  bool RecordWrite(const api::Json& obj, absl::StatusOr<api::Json> written);
   void LogChanges(const std::string& group, const GroupReconcile& result);
   void Log(const std::string& line) const;
 

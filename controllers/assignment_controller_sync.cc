@@ -2,7 +2,11 @@
 // reading the informer caches and writing statuses through the Client.
 #include <time.h>
 
+#include <algorithm>
+#include <atomic>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -149,7 +153,36 @@ GroupObjects AssignmentController::Gather(const ObjectPtr& group) {
 bool AssignmentController::WriteStatus(const api::Json& obj) {
   client::WriteOptions write;
   write.user = options_.user;
-  absl::StatusOr<api::Json> written = client_->UpdateStatus(obj, write);
+  return RecordWrite(obj, client_->UpdateStatus(obj, write));
+}
+
+// The writes go out from up to kConcurrentStatusWrites threads: the store
+// commits concurrent writes together, in one disk sync, where one after the
+// other each waited for its own (a 2N group failing over writes all its SIs
+// at once). Each write is a compare-and-swap of its own object, so their
+// order does not matter.
+bool AssignmentController::WriteStatuses(const std::vector<api::Json>& objs) {
+  if (objs.size() <= 1) return objs.empty() || WriteStatus(objs.front());
+  client::WriteOptions write;
+  write.user = options_.user;
+  std::vector<absl::StatusOr<api::Json>> written(objs.size(), absl::UnknownError("not sent"));
+  std::atomic<size_t> next{0};
+  auto send = [&] {
+    for (size_t i = next++; i < objs.size(); i = next++) {
+      written[i] = client_->UpdateStatus(objs[i], write);
+    }
+  };
+  std::vector<std::thread> senders;
+  const size_t threads = std::min(objs.size(), kConcurrentStatusWrites);
+  for (size_t t = 1; t < threads; ++t) senders.emplace_back(send);
+  send();
+  for (std::thread& sender : senders) sender.join();
+  bool ok = true;
+  for (size_t i = 0; i < objs.size(); ++i) ok = RecordWrite(objs[i], std::move(written[i])) && ok;
+  return ok;
+}
+
+bool AssignmentController::RecordWrite(const api::Json& obj, absl::StatusOr<api::Json> written) {
   {
     std::lock_guard lock(stats_mu_);
     ++stats_.writes;
@@ -208,7 +241,7 @@ bool AssignmentController::ReconcileGroupKey(const std::string& name, absl::Time
   // promotion must not wait behind the summary for the store's disk sync.
   bool ok = true;
   for (const api::Json& op : result->operation_writes) ok = ok && WriteStatus(op);
-  for (const api::Json& si : result->instance_writes) ok = ok && WriteStatus(si);
+  if (ok) ok = WriteStatuses(result->instance_writes);
   if (ok && result->group_write) ok = WriteStatus(*result->group_write);
   if (!ok) return false;
   LogChanges(name, *result);

@@ -236,7 +236,9 @@ std::vector<std::string> IncidentTracker::OnInstance(const api::ServiceInstance&
     view.assignments = instance.status.assignments;
     view.changed_at = at;
   }
-  std::vector<std::string> changed = Advance(at, {});
+  // Only incidents this SI belongs to can move on an SI's change; there may
+  // be thousands of SI changes per second in a large failover.
+  std::vector<std::string> changed = Advance(at, {}, &instance.metadata.name);
   // The confirmed active moved without a failure recovering it: a switchover.
   const std::string active_now = ConfirmedActive(view.assignments);
   if (!active_before.empty() && !active_now.empty() && active_now != active_before) {
@@ -328,10 +330,11 @@ void IncidentTracker::OnDeleted(const std::string& kind, const std::string& name
   if (kind == "Node") nodes_.erase(name);
 }
 
-std::vector<std::string> IncidentTracker::Advance(absl::Time at,
-                                                  std::vector<std::string> changed) {
+std::vector<std::string> IncidentTracker::Advance(absl::Time at, std::vector<std::string> changed,
+                                                  const std::string* only_with_instance) {
   for (const std::string& name : order_) {
     IncidentRecord& record = incidents_.at(name);
+    if (only_with_instance != nullptr && !record.instances.contains(*only_with_instance)) continue;
     if (record.Phase() == "Closed") continue;
     if (AdvanceOne(record, at) &&
         std::find(changed.begin(), changed.end(), name) == changed.end()) {
@@ -372,7 +375,10 @@ bool IncidentTracker::UnitRepaired(const IncidentRecord& record) const {
 }
 
 bool IncidentTracker::AdvanceOne(IncidentRecord& record, absl::Time at) {
-  const IncidentRecord before = record;
+  // Only these three can change here (a copy of the record would copy its
+  // instances, thousands for a node).
+  const auto reaction = record.reaction, recovered = record.recovered,
+             repaired = record.repaired;
   const bool unit_back = UnitRepaired(record) || ComponentRestarted(record);
   if (!record.reaction) {
     for (const auto& [name, instance] : record.instances) {
@@ -419,8 +425,8 @@ bool IncidentTracker::AdvanceOne(IncidentRecord& record, absl::Time at) {
     if (!record.reaction) record.reaction = at;
     record.repaired = at;
   }
-  return record.reaction != before.reaction || record.recovered != before.recovered ||
-         record.repaired != before.repaired;
+  return record.reaction != reaction || record.recovered != recovered ||
+         record.repaired != repaired;
 }
 
 const IncidentRecord* IncidentTracker::Find(const std::string& name) const {

@@ -154,8 +154,11 @@ class IncidentTracker {
                              const std::string& time, int64_t restart_count, absl::Time at,
                              std::vector<std::string>& changed);
   void AddInstances(IncidentRecord& record, absl::Time at);
-  // Re-evaluates every open incident; returns those that changed.
-  std::vector<std::string> Advance(absl::Time at, std::vector<std::string> changed);
+  // Advances every open incident (only those holding the SI named
+  // `only_with_instance`, when given); returns `changed` plus the names of
+  // those that changed.
+  std::vector<std::string> Advance(absl::Time at, std::vector<std::string> changed,
+                                   const std::string* only_with_instance = nullptr);
   bool AdvanceOne(IncidentRecord& record, absl::Time at);
   bool UnitRepaired(const IncidentRecord& record) const;
   bool ComponentRestarted(const IncidentRecord& record) const;

@@ -122,9 +122,32 @@ NodeLeaseController::Steady::time_point NodeLeaseController::CheckLeases(Steady:
     }
   }
   for (const auto& [node, seen] : expired) {
+    if (RenewedMeanwhile(node, seen, now)) {
+      next = std::min(next, now + seen.duration);
+      continue;
+    }
     if (ReadyOf(nodes_.Get(node)) == "True") MarkNotReady(node, seen, now);
   }
   return next;
+}
+
+// The informer's watch may lag behind the store under load (a mass failover
+// publishes thousands of events): a renewal already stored but not yet seen
+// must not fail a live node over. The store is asked before expiring; a
+// changed Lease counts as seen renewed now, as if its event had come.
+bool NodeLeaseController::RenewedMeanwhile(const std::string& node, const Seen& seen,
+                                           Steady::time_point now) {
+  absl::StatusOr<api::Json> stored = client_->Get("Lease", node);
+  if (!stored.ok()) return false;
+  absl::StatusOr<api::Lease> lease = api::FromJson<api::Lease>(*stored);
+  if (!lease.ok() || lease->metadata.resource_version == seen.resource_version) return false;
+  std::lock_guard lock(mu_);
+  Seen& current = seen_[node];
+  if (current.resource_version == seen.resource_version) {
+    current = {lease->metadata.resource_version, now, lease->spec.lease_duration,
+               lease->spec.holder_identity, Steady::time_point()};
+  }
+  return true;
 }
 
 void NodeLeaseController::MarkNotReady(const std::string& node, const Seen& seen,

@@ -7,6 +7,8 @@
 // Expiry is timed on this controller's own steady clock from when it last saw
 // the Lease change, never from the renewTime the agent wrote (the clocks of
 // two machines differ), as Kubernetes' node lifecycle controller does. A
+// Lease due to expire is read from the store first: a renewal stored but
+// not yet delivered by a lagging watch counts as seen then. A
 // Lease already there when the controller starts is given startup_grace
 // (its agent may be reconnecting to a restarted vigild) until it is first
 // seen renewed; from then on only its leaseDuration counts.
@@ -65,6 +67,9 @@ class NodeLeaseController {
   // Marks the nodes whose lease expired; returns when the next one may.
   Steady::time_point CheckLeases(Steady::time_point now);
   void MarkNotReady(const std::string& node, const Seen& seen, Steady::time_point now);
+  // True if the stored Lease changed since `seen` (then recorded as seen
+  // renewed at `now`).
+  bool RenewedMeanwhile(const std::string& node, const Seen& seen, Steady::time_point now);
   void Log(const std::string& line) const;
 
   client::Client* const client_;

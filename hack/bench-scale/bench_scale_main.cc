@@ -44,7 +44,7 @@ struct Options {
 
 constexpr char kUsage[] =
     "usage: bench_scale [--sis N] [--active-on-victim N] [--sis-per-group N] [--nodes N] "
-    "[--runs N] [--smoke]\n"
+    "[--runs N] [--smoke] [--logs DIR]\n"
     "    [--lease-duration D] [--lease-renew-interval D] [--lease-self-fence-after D]\n"
     "  --sis and --active-on-victim must be multiples of --sis-per-group, "
     "--active-on-victim < --sis, --nodes >= 3\n";
@@ -74,6 +74,8 @@ std::optional<Options> Parse(int argc, char** argv) {
                 arg == "--lease-self-fence-after") && has_value) {
       o.layout.lease_flags.push_back(arg);
       o.layout.lease_flags.push_back(argv[++i]);
+    } else if (arg == "--logs" && has_value) {
+      o.layout.logs_dir = argv[++i];
     } else if (arg == "--runs" && has_value) {
       o.runs = std::max(1, std::atoi(argv[++i]));
     } else {
@@ -224,7 +226,9 @@ int Main(const Options& options) {
     char pattern[] = "/tmp/vigil-bench-scale-XXXXXX";
     if (mkdtemp(pattern) == nullptr) return 1;
     RunFigures figures;
-    const bool ok = RunOnce(options, pattern, figures);
+    Options run = options;
+    if (!run.layout.logs_dir.empty()) run.layout.logs_dir /= "run-" + std::to_string(r);
+    const bool ok = RunOnce(run, pattern, figures);
     std::error_code ignored;
     fs::remove_all(pattern, ignored);
     if (!ok) {

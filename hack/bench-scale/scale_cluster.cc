@@ -140,11 +140,22 @@ ScaleCluster::~ScaleCluster() {
     if (agent != nullptr) agent->Terminate();
   }
   if (vigild_ != nullptr) vigild_->Terminate();
+  SaveLogs();
   e2e::KillRecordedComponents(work_ / "server");
   for (const auto& [node, agent] : agents_) e2e::KillRecordedComponents(work_ / node);
   // An agent stopping while it starts a component may not have recorded it:
   // those carry this run's marker in their environment.
   KillMarkedProcesses(work_.string());
+}
+
+void ScaleCluster::SaveLogs() const {
+  if (layout_.logs_dir.empty()) return;
+  std::error_code error;
+  fs::create_directories(layout_.logs_dir, error);
+  if (vigild_ != nullptr) std::ofstream(layout_.logs_dir / "vigild.log") << vigild_->Output();
+  for (const auto& [node, agent] : agents_) {
+    if (agent != nullptr) std::ofstream(layout_.logs_dir / (node + ".log")) << agent->Output();
+  }
 }
 
 absl::Status ScaleCluster::StartVigild() {
@@ -229,6 +240,16 @@ std::vector<api::Json> ScaleCluster::Objects() const {
   return all;
 }
 
+std::vector<std::string> ScaleCluster::VictimNames() const {
+  std::vector<std::string> names;
+  for (int g = 0; g < layout_.active_on_victim / layout_.sis_per_group; ++g) {
+    for (int i = 1; i <= layout_.sis_per_group; ++i) {
+      names.push_back(absl::StrFormat("%s-si%02d", GroupName(g), i));
+    }
+  }
+  return names;
+}
+
 absl::Status ScaleCluster::Create(int workers) {
   const std::vector<api::Json> objects = Objects();
   std::atomic<size_t> next{0}, done{0};
@@ -309,18 +330,23 @@ absl::Status ScaleCluster::WaitAllAssigned(std::chrono::seconds timeout) {
       " SIs are assigned and ", counts.victim_on_n1, " victim SIs active on n1"));
 }
 
-absl::StatusOr<std::vector<std::string>> ScaleCluster::VictimsBack() {
-  client::ListOptions options;
-  options.label_selector = "victim=yes";
-  auto list = http_->List("ServiceInstance", options);
-  if (!list.ok()) return list.status();
-  std::vector<std::string> since;
-  for (const api::Json& si : list->items) {
-    const std::string active = api::ConfirmedUnitOf(si, "Active");
-    if (active.empty() || EndsWith(active, "-a")) continue;
-    since.push_back(ConditionSince(si, "Assigned", "True"));
+// GETs each victim SI not yet seen back: a label-selected list would make
+// vigild parse all 10,000 SIs per poll (the server filters labels on parsed
+// objects), loading the system under test more than the failover does.
+absl::Status ScaleCluster::PollVictims(std::set<std::string>& pending,
+                                       std::vector<std::string>& since) {
+  for (auto it = pending.begin(); it != pending.end();) {
+    auto si = http_->Get("ServiceInstance", *it);
+    if (!si.ok()) return si.status();
+    const std::string active = api::ConfirmedUnitOf(*si, "Active");
+    if (active.empty() || EndsWith(active, "-a")) {
+      ++it;
+      continue;
+    }
+    since.push_back(ConditionSince(*si, "Assigned", "True"));
+    it = pending.erase(it);
   }
-  return since;
+  return absl::OkStatus();
 }
 
 std::string ScaleCluster::NodeReadySince(const std::string& node, const std::string& status) {
@@ -333,14 +359,12 @@ absl::StatusOr<CrashFigures> ScaleCluster::CrashVictim(std::chrono::seconds time
   const Steady::time_point crashed = Steady::now();
   agents_[kVictim]->Signal(SIGKILL);
   e2e::KillRecordedComponents(work_ / kVictim);
+  std::set<std::string> pending;
+  for (const std::string& name : VictimNames()) pending.insert(name);
   std::vector<std::string> since;
   const bool back = WaitFor(
-      [&] {
-        auto b = VictimsBack();
-        if (b.ok()) since = *b;
-        return b.ok() && static_cast<int>(since.size()) == layout_.active_on_victim;
-      },
-      timeout, std::chrono::milliseconds(250));
+      [&] { return PollVictims(pending, since).ok() && pending.empty(); }, timeout,
+      std::chrono::milliseconds(250));
   CrashFigures figures;
   figures.last_seen_ms = std::chrono::duration<double, std::milli>(Steady::now() - crashed).count();
   agents_[kVictim]->Wait();

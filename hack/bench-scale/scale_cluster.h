@@ -25,6 +25,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ struct ScaleLayout {
   int active_on_victim = 500;
   int sis_per_group = 10;
   int nodes = 5;  // n1 is the victim
+  // When set, each process's output is written there as <name>.log when
+  // the cluster stops (vigild.log, n1.log, ...).
+  std::filesystem::path logs_dir;
   // Passed to vigild and every agent as they are, e.g.
   // {"--lease-duration", "4s"}; empty = the defaults (800 ms, 200 ms, 500 ms).
   std::vector<std::string> lease_flags;
@@ -96,6 +100,7 @@ class ScaleCluster {
 
  private:
   absl::Status StartVigild();
+  void SaveLogs() const;
   absl::Status StartAgent(const std::string& node);
   std::vector<api::Json> Objects() const;
   // Counts SIs with a confirmed active (and standby); victim SIs count only
@@ -105,9 +110,13 @@ class ScaleCluster {
     int victim_on_n1 = 0;
   };
   absl::StatusOr<Counts> Count();
-  // One poll after the crash: the victim SIs back (confirmed active off
-  // n1), with their Assigned=True lastTransitionTime.
-  absl::StatusOr<std::vector<std::string>> VictimsBack();
+  // The victim SIs' names (those active on n1).
+  std::vector<std::string> VictimNames() const;
+  // One poll after the crash: moves from `pending` to `since` (their
+  // Assigned=True lastTransitionTime) the victim SIs back (confirmed active
+  // off n1). Errors: the first failed GET.
+  absl::Status PollVictims(std::set<std::string>& pending,
+                           std::vector<std::string>& since);
   std::string NodeReadySince(const std::string& node, const std::string& status);
 
   const std::filesystem::path work_;

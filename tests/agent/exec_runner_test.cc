@@ -108,6 +108,18 @@ TEST_F(ExecRunnerTest, StartsWhenActiveWithCsiEnvironmentAndStopsWhenStandby) {
   EXPECT_NE(kill(pid, 0), 0);  // gone and reaped
 }
 
+TEST_F(ExecRunnerTest, StandbysOfOtherSisStayReachedWhileItRunsForAnActiveOne) {
+  Make(Spec({"/bin/sleep", "30"}));
+  Assign({Csi("si1", HaState::kStandby), Csi("si2", HaState::kStandby)});
+  ASSERT_TRUE(ReachedOnLoop("si2", HaState::kStandby));
+  // si1 is promoted first (a failover SI by SI): the process starts for it.
+  Assign({Csi("si1", HaState::kActive), Csi("si2", HaState::kStandby)});
+  WaitRunning();
+  ASSERT_TRUE(ReachedOnLoop("si1", HaState::kActive));
+  EXPECT_TRUE(ReachedOnLoop("si2", HaState::kStandby));
+  EXPECT_FALSE(ReachedOnLoop("si1", HaState::kStandby));  // it serves si1
+}
+
 TEST_F(ExecRunnerTest, MissingCommandRetriesThenInstantiationFailed) {
   Make(Spec({"/no/such/server"}));
   const Steady::time_point start = Steady::now();
