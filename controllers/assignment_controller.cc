@@ -53,13 +53,16 @@ absl::Status AssignmentController::Start() {
     }
   }
   running_ = true;
-  worker_ = std::thread([this] { RunWorker(); });
+  for (int i = 0; i < std::max(options_.workers, 1); ++i) {
+    workers_.emplace_back([this] { RunWorker(); });
+  }
   return absl::OkStatus();
 }
 
 void AssignmentController::Stop() {
   queue_.ShutDown();
-  if (worker_.joinable()) worker_.join();
+  for (std::thread& worker : workers_) worker.join();
+  workers_.clear();
   for (Informer* informer : {&groups_, &units_, &instances_, &nodes_, &operations_,
                              &components_}) {
     informer->Stop();

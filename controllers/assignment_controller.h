@@ -4,18 +4,24 @@
 // Informers cache ServiceGroups, ServiceUnits, ServiceInstances, Nodes,
 // Operations and Components; their handlers map each event to the affected
 // work-queue keys (a ServiceGroup name, or "operation:NAME" for an
-// Operation the node agents carry out) and return. One worker thread takes
-// one key at a time:
+// Operation the node agents carry out) and return. Worker threads
+// (options.workers) each take one key at a time; the queue never hands one
+// key to two of them at once:
 //   - a group: ReconcileGroup (controllers/group_reconciler.h) on the cached
 //     objects, then UpdateStatus (compare-and-swap on resourceVersion) of
 //     the swap Operations, the group and the SIs whose status changed; a
 //     conflict requeues the key rate-limited; the core's requeue_at becomes
 //     AddAfter; success Forgets the key's failures;
 //   - an operation: NextOperationStatus (controllers/operation_progress.h).
-// The worker starts only once every informer has synced, so a reconcile
-// never sees half a cache. Cached objects are never mutated; the statuses
-// it wrote are remembered until the informer catches up, so an event that
-// arrives before the echo of its own write does not cause a conflict.
+// Deciding (reading the caches and the overlay, running the core) is
+// serialized under one lock and takes milliseconds; the writes, which wait
+// for the store's disk sync, overlap: when a node holding the actives of
+// many groups fails, their promotions go out together instead of one group
+// after the other. The workers start only once every informer has synced,
+// so a reconcile never sees half a cache. Cached objects are never mutated;
+// the statuses written are remembered until the informer catches up, so an
+// event that arrives before the echo of its own write does not cause a
+// conflict.
 // SIs whose group does not exist are left without assignments.
 // Restart-safe: everything is re-derived from the store (confirmations from
 // the units' status.haStates, timers from lastAdjustment and the
@@ -55,10 +61,12 @@ struct AssignmentControllerOptions {
   // How long Start waits for the informers' first lists.
   std::chrono::milliseconds sync_timeout{std::chrono::seconds(30)};
   WorkQueueOptions queue;
+  // Keys reconciled at once (at least 1).
+  int workers = 4;
   std::string user = "assignment-controller";  // written into audit lines
 };
 
-// Counters since Start. CPU times are the worker thread's (user + system,
+// Counters since Start. CPU times are the worker threads' (user + system,
 // CLOCK_THREAD_CPUTIME_ID): `decide` covers snapshot + core + status building,
 // `total` the whole reconcile including the writes.
 struct AssignmentControllerStats {
@@ -89,12 +97,12 @@ class AssignmentController {
   AssignmentController& operator=(const AssignmentController&) = delete;
 
   // Starts the informers, waits until all have synced, then starts the
-  // worker (every group and open operation is reconciled once at start).
+  // workers (every group and open operation is reconciled once at start).
   // Errors: DeadlineExceeded if the informers did not sync within
   // options.sync_timeout (everything started is stopped again).
   // REQUIRES: not running.
   absl::Status Start();
-  // Stops the worker and the informers; no write happens after it returns.
+  // Stops the workers and the informers; no write happens after it returns.
   void Stop();
 
   AssignmentControllerStats stats() const;
@@ -118,10 +126,15 @@ class AssignmentController {
   // Returns false when the key must be retried (rate-limited).
   bool ReconcileGroupKey(const std::string& group, absl::Time now);
   bool ReconcileOperationKey(const std::string& name, absl::Time now);
-  // The group is gone: its SIs lose their assignments.
-  bool ReleaseOrphans(const std::string& group, absl::Time now);
+  // The rest of this block REQUIRES decide_mu_ held.
+  // The core's verdict on the group's cached objects (counted in stats).
+  absl::StatusOr<GroupReconcile> Decide(const ObjectPtr& group, absl::Time now);
+  // The group is gone: the statuses that take its SIs' assignments away.
+  std::vector<api::Json> OrphanReleases(const std::string& group, absl::Time now);
   GroupObjects Gather(const ObjectPtr& group);
+  // The cached object, or the overlay's copy when that is newer.
   ObjectPtr Fetch(Informer& informer, const std::string& name);
+  // The writes: REQUIRE decide_mu_ NOT held (they wait for the store).
   // Writes `obj`'s status; false on any error (conflicts counted).
   bool WriteStatus(const api::Json& obj);
   // Writes every status, concurrently; true if all succeeded (each
@@ -129,7 +142,7 @@ class AssignmentController {
   bool WriteStatuses(const std::vector<api::Json>& objs);
   static constexpr size_t kConcurrentStatusWrites = 16;
   // Counts a status write and, if it succeeded, keeps the written object
-  // in the overlay; false if it failed. Worker thread.
+  // in the overlay; false if it failed.
   bool RecordWrite(const api::Json& obj, absl::StatusOr<api::Json> written);
   void LogChanges(const std::string& group, const GroupReconcile& result);
   void Log(const std::string& line) const;
@@ -144,8 +157,9 @@ class AssignmentController {
   ObjectIndex sponsors_;        // SI -> the SIs it depends on
   ObjectIndex node_host_;       // node -> the SI of the VM hosting it (spec.hostedBy)
   ObjectIndex targets_;         // operation -> its target
-  std::unique_ptr<Overlay> overlay_;  // worker thread only
-  std::thread worker_;
+  std::mutex decide_mu_;              // held while reading caches and deciding
+  std::unique_ptr<Overlay> overlay_;  // GUARDED_BY(decide_mu_)
+  std::vector<std::thread> workers_;
   std::atomic<bool> running_{false};
 
   mutable std::mutex stats_mu_;

@@ -1,7 +1,8 @@
 // Internal to the AssignmentController: JSON helpers for the event handlers
 // and the overlay of statuses written but not yet seen by the informers.
 //
-// Thread safety: the helpers are pure; an Overlay belongs to the worker.
+// Thread safety: the helpers are pure; the Overlay is guarded by the
+// controller's decide_mu_.
 #ifndef VIGIL_CONTROLLERS_ASSIGNMENT_CONTROLLER_INTERNAL_H_
 #define VIGIL_CONTROLLERS_ASSIGNMENT_CONTROLLER_INTERNAL_H_
 

@@ -197,6 +197,7 @@ bool AssignmentController::RecordWrite(const api::Json& obj, absl::StatusOr<api:
   }
   // The key first: the right side of `=` is evaluated (and moved) first.
   const std::string key = absl::StrCat(api::KindOf(*written), "/", api::NameOf(*written));
+  std::lock_guard lock(decide_mu_);
   overlay_->written[key] = std::make_shared<const api::Json>(*std::move(written));
   return true;
 }
@@ -214,19 +215,28 @@ void AssignmentController::LogChanges(const std::string& group,
   }
 }
 
-bool AssignmentController::ReconcileGroupKey(const std::string& name, absl::Time now) {
-  ObjectPtr group = Fetch(groups_, name);
-  if (group == nullptr) return ReleaseOrphans(name, now);
+absl::StatusOr<GroupReconcile> AssignmentController::Decide(const ObjectPtr& group,
+                                                             absl::Time now) {
   const absl::Duration cpu_start = internal::ThreadCpu();
-  absl::StatusOr<GroupReconcile> result =
-      ReconcileGroup(Gather(group), now, &overlay_->views);
-  {
-    std::lock_guard lock(stats_mu_);
-    stats_.last_decide_cpu = internal::ThreadCpu() - cpu_start;
-    stats_.sum_decide_cpu += stats_.last_decide_cpu;
-    ++stats_.group_reconciles;
-    if (result.ok()) stats_.changes += static_cast<int64_t>(result->changes.size());
+  absl::StatusOr<GroupReconcile> result = ReconcileGroup(Gather(group), now, &overlay_->views);
+  std::lock_guard lock(stats_mu_);
+  stats_.last_decide_cpu = internal::ThreadCpu() - cpu_start;
+  stats_.sum_decide_cpu += stats_.last_decide_cpu;
+  ++stats_.group_reconciles;
+  if (result.ok()) stats_.changes += static_cast<int64_t>(result->changes.size());
+  return result;
+}
+
+bool AssignmentController::ReconcileGroupKey(const std::string& name, absl::Time now) {
+  std::unique_lock lock(decide_mu_);
+  ObjectPtr group = Fetch(groups_, name);
+  if (group == nullptr) {
+    std::vector<api::Json> releases = OrphanReleases(name, now);
+    lock.unlock();
+    return WriteStatuses(releases);
   }
+  absl::StatusOr<GroupReconcile> result = Decide(group, now);
+  lock.unlock();
   if (!result.ok()) {
     Log(absl::StrCat("group ", name, " unreadable: ", result.status().ToString()));
     return true;  // retrying cannot help; the next change of it will
@@ -251,8 +261,9 @@ bool AssignmentController::ReconcileGroupKey(const std::string& name, absl::Time
   return true;
 }
 
-bool AssignmentController::ReleaseOrphans(const std::string& group, absl::Time now) {
-  bool ok = true;
+std::vector<api::Json> AssignmentController::OrphanReleases(const std::string& group,
+                                                            absl::Time now) {
+  std::vector<api::Json> releases;
   for (const std::string& name : instance_group_.MembersOf(group)) {
     ObjectPtr obj = Fetch(instances_, name);
     if (obj == nullptr) continue;
@@ -265,9 +276,9 @@ bool AssignmentController::ReleaseOrphans(const std::string& group, absl::Time n
     if (!si->status.assignments.empty()) {
       Log(absl::StrCat("group ", group, " not found: releasing ", name));
     }
-    ok = WriteStatus(copy) && ok;
+    releases.push_back(std::move(copy));
   }
-  return ok;
+  return releases;
 }
 
 namespace {
@@ -303,6 +314,7 @@ std::optional<T> ReadOptional(const ObjectPtr& obj) {
 
 bool AssignmentController::ReconcileOperationKey(const std::string& name,
                                                  absl::Time now) {
+  std::unique_lock lock(decide_mu_);
   ObjectPtr obj = Fetch(operations_, name);
   if (obj == nullptr) return true;
   absl::StatusOr<api::Operation> op = api::FromJson<api::Operation>(*obj);
@@ -330,6 +342,7 @@ bool AssignmentController::ReconcileOperationKey(const std::string& name,
   if (obj->value("status", api::Json()) == status) return true;
   api::Json copy = *obj;
   copy["status"] = std::move(status);
+  lock.unlock();
   return WriteStatus(copy);
 }
 

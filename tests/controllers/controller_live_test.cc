@@ -101,6 +101,71 @@ class FakeAgent {
   std::thread thread_;
 };
 
+// The registry, except that status writes of one ServiceInstance wait until
+// Release(): a group whose writes are slow (a disk that stalls, a conflict
+// storm) for as long as a test wants.
+class HoldingClient : public client::Client {
+ public:
+  HoldingClient(client::Client* inner, std::string held_instance)
+      : inner_(inner), held_(std::move(held_instance)) {}
+  ~HoldingClient() override { Release(); }
+
+  // Waits (bounded, generously) until a write of the held SI is waiting.
+  bool WaitUntilHolding() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [this] { return holding_ > 0; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+  absl::StatusOr<Json> UpdateStatus(const Json& obj, const client::WriteOptions& options) override {
+    if (api::KindOf(obj) == "ServiceInstance" && api::NameOf(obj) == held_) {
+      std::unique_lock lock(mu_);
+      ++holding_;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return released_; });
+    }
+    return inner_->UpdateStatus(obj, options);
+  }
+  absl::StatusOr<Json> Get(const std::string& kind, const std::string& name) override {
+    return inner_->Get(kind, name);
+  }
+  absl::StatusOr<client::ObjectList> List(const std::string& kind,
+                                          const client::ListOptions& options) override {
+    return inner_->List(kind, options);
+  }
+  absl::StatusOr<Json> Create(const Json& obj, const client::WriteOptions& options) override {
+    return inner_->Create(obj, options);
+  }
+  absl::StatusOr<Json> Update(const Json& obj, const client::WriteOptions& options) override {
+    return inner_->Update(obj, options);
+  }
+  absl::StatusOr<Json> Patch(const std::string& kind, const std::string& name, const Json& patch,
+                             bool status, const client::WriteOptions& options) override {
+    return inner_->Patch(kind, name, patch, status, options);
+  }
+  absl::StatusOr<Json> Delete(const std::string& kind, const std::string& name,
+                              std::optional<int64_t> expected_resource_version,
+                              const client::WriteOptions& options) override {
+    return inner_->Delete(kind, name, expected_resource_version, options);
+  }
+  absl::StatusOr<std::unique_ptr<client::WatchStream>> Watch(
+      const std::string& kind, const client::ListOptions& options) override {
+    return inner_->Watch(kind, options);
+  }
+
+ private:
+  client::Client* const inner_;
+  const std::string held_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int holding_ = 0;
+  bool released_ = false;
+};
+
 class ControllerLiveTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -146,14 +211,16 @@ class ControllerLiveTest : public ::testing::Test {
     absl::StatusOr<Json> patched = registry_->Patch(kind, name, patch, status);
     ASSERT_TRUE(patched.ok()) << patched.status();
   }
-  void StartController() {
+  // Runs the controller through `client` (default: the registry itself).
+  void StartController(client::Client* client = nullptr) {
     AssignmentControllerOptions options;
     options.log = [this](const std::string& line) {
       std::lock_guard lock(mu_);
       log_.push_back(line);
     };
     options.sync_timeout = std::chrono::seconds(10);
-    controller_ = std::make_unique<AssignmentController>(registry_.get(), options);
+    controller_ =
+        std::make_unique<AssignmentController>(client ? client : registry_.get(), options);
     ASSERT_TRUE(controller_->Start().ok());
   }
   // Two ready nodes, a 2N group with units a (rank 1) and b (rank 2) in
@@ -351,6 +418,35 @@ TEST_F(ControllerLiveTest, RestartOfTheControllerDisturbsNothing) {
   EXPECT_EQ(controller_->stats().writes, 0);
   EXPECT_EQ(Get("ServiceInstance", "s"), si_before);
   EXPECT_EQ(Get("ServiceGroup", "g")["status"], sg_before["status"]);
+}
+
+// One group's slow status writes do not hold up another group: the workers
+// reconcile different groups at once (with a single worker, `free` would
+// wait for `held`'s write, here for good).
+TEST_F(ControllerLiveTest, AGroupWhoseWritesHangDoesNotHoldUpAnother) {
+  Create(ReadyNode("n1"));
+  Create(ReadyNode("n2"));
+  Create(Group("g1", "2N"));
+  Create(Unit("a1", "g1", "n1", 1, InServiceStatus(absl::Now() - absl::Hours(1))));
+  Create(Unit("b1", "g1", "n2", 2, InServiceStatus(absl::Now() - absl::Hours(1))));
+  Create(Instance("held", "g1"));
+  agent_->Start();
+  HoldingClient holding(registry_.get(), "held");
+  StartController(&holding);
+  ASSERT_TRUE(holding.WaitUntilHolding());
+
+  Create(Group("g2", "2N"));
+  Create(Unit("a2", "g2", "n1", 1, InServiceStatus(absl::Now() - absl::Hours(1))));
+  Create(Unit("b2", "g2", "n2", 2, InServiceStatus(absl::Now() - absl::Hours(1))));
+  Create(Instance("free", "g2"));
+  EXPECT_TRUE(WaitFor([&] { return Settled("free") == "Active:a2 Standby:b2 "; }))
+      << Get("ServiceInstance", "free").dump(2);
+  EXPECT_EQ(Settled("held"), "");
+
+  holding.Release();
+  EXPECT_TRUE(WaitFor([&] { return Settled("held") == "Active:a1 Standby:b1 "; }))
+      << Get("ServiceInstance", "held").dump(2);
+  controller_.reset();  // before `holding`, which it writes through
 }
 
 }  // namespace
