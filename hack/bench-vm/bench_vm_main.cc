@@ -2,7 +2,9 @@
 // qemu under a 2N group of two virtualMachine units on two hypervisor nodes,
 // the paper's reaction/recovery/outage/repair for a failover to the other
 // node and for a restart in place, next to libvirt's own event latency and
-// plain domain start time, the paper's Table IV, and the targets.
+// plain domain start time, the paper's Table IV, and the targets. Every
+// domain boots a tiny guest that ticks on its serial port, and an external
+// probe (bench_vm_ticks.h) times when the guest that serves next ticks.
 //
 //   bench_vm [--runs N] [--smoke] [--json FILE]   (default 10 kills each; smoke: 2)
 //
@@ -176,11 +178,16 @@ int Main(int argc, char** argv) {
     std::printf("bench_vm: skipped: %s\n", std::string(probe.status().message()).c_str());
     return WriteSkipped(flags.json, std::string(probe.status().message()));
   }
+  if (!fs::exists(VIGIL_TICK_GUEST)) {
+    std::cerr << "bench_vm: no tick guest " << VIGIL_TICK_GUEST << " (ninja bench_vm builds it)\n";
+    return 1;
+  }
   char pattern[] = "/tmp/vigil-bench-vm-XXXXXX";
   if (mkdtemp(pattern) == nullptr) return 1;
   InstallInterruptHandler();
   BenchCluster cluster(VIGIL_BIN_DIR, pattern);
-  VmScenario scenario(&cluster, probe->get(), absl::StrCat("vigil-bench-", getpid(), "-"));
+  VmScenario scenario(&cluster, probe->get(), absl::StrCat("vigil-bench-", getpid(), "-"),
+                      VIGIL_TICK_GUEST);
   Results results;
   absl::Status measured = Measure(cluster, scenario, flags.runs, results);
   if (!measured.ok()) std::cerr << "bench_vm: " << measured << "\n" << cluster.Logs();

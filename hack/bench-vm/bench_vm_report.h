@@ -34,8 +34,11 @@ bool PrintReport(const std::vector<Sample>& failover, const std::vector<Sample>&
 
 // Machine-readable per-kill figures for --json (read by hack/bench-paper),
 // in ms and kill order: {"reaction": [...], "recovery": [...], "outage":
-// [...], "repair": [...], "domain_start": [...], "libvirt_event": [...]
-// (only the kills that had one), "invalid": 0}.
+// [...] (Vigil's), "outage_probe": [...] (kill -> first tick of the new
+// active), "guest_boot": [...] (its domain running -> that tick), "repair":
+// [...], "domain_start": [...], "domain_boot": [...] (the plain start's
+// running -> first tick), "libvirt_event": [...] (only the kills that had
+// one), "invalid": 0}.
 nlohmann::json SamplesJson(const std::vector<Sample>& samples);
 
 }  // namespace vigil::bench
