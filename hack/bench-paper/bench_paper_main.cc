@@ -131,7 +131,7 @@ int VmTable(const std::string& title, const Json& series, const PaperFigure& ope
         opensaf_outage, vmware_outage},
        Info("          probe - Vigil outage",
             Differences(Series(series, "outage_probe"), Series(series, "outage"))),
-       Info("  where: guest boot (domain running->first tick)", Series(series, "guest_boot")),
+       Info("  where: domain running (startTime)->first tick", Series(series, "guest_boot")),
        {repair_label, Series(series, "repair"), opensaf_repair, Exact(27166, "T.IV")},
        Info("  where: domain start (virDomainCreate->running)", Series(series, "domain_start")),
        Info("  where: libvirt's own stopped-failed event", Series(series, "libvirt_event"))});
@@ -144,7 +144,8 @@ int VmTables(const Json& vm) {
                 "up)\n", vm["skipped"].get<std::string>().c_str());
     return 0;
   }
-  const std::string mode = vm.value("kvm", false) ? "KVM" : "TCG, no /dev/kvm";
+  const std::string mode = std::string(vm.value("kvm", false) ? "KVM" : "TCG, no /dev/kvm") +
+                           ", firmware " + vm.value("firmware", "unknown");
   int not_beaten = VmTable(
       "3. VM failure, failover: kill -9 of the active domain's qemu, 2N group of two diskless "
       "domains on two nodes (" + mode + ") (paper: OpenSAF with ESXi, VMware HA restarts the VM)",

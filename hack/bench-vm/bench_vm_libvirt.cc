@@ -13,14 +13,13 @@ bool KvmAvailable() { return access("/dev/kvm", R_OK | W_OK) == 0; }
 
 bool QbootAvailable() { return access(kQboot, R_OK) == 0; }
 
-std::string GuestDomainXml(const std::string& name, const std::string& guest, int tick_port) {
+std::string GuestDomainXml(const std::string& name, const GuestImage& guest, int tick_port) {
   const std::string loader =
-      QbootAvailable() ? absl::StrCat("<loader type='rom' readonly='yes'>", kQboot, "</loader>")
-                       : "";
+      guest.qboot ? absl::StrCat("<loader type='rom' readonly='yes'>", kQboot, "</loader>") : "";
   return absl::StrCat(
       "<domain type='", KvmAvailable() ? "kvm" : "qemu", "'><name>", name,
       "</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type>",
-      loader, "<kernel>", guest, "</kernel></os><devices><serial type='udp'>",
+      loader, "<kernel>", guest.kernel, "</kernel></os><devices><serial type='udp'>",
       "<source mode='connect' host='127.0.0.1' service='", tick_port, "'/>",
       "<source mode='bind' host='127.0.0.1' service='0'/><target port='0'/></serial>",
       "</devices></domain>");

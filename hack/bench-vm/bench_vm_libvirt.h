@@ -27,18 +27,24 @@
 
 namespace vigil::bench {
 
-// A diskless 64 MiB domain named `name` that boots the multiboot kernel
-// `guest` (the tick guest, see bench_vm_ticks.h) and sends its serial port's
-// bytes as UDP datagrams to 127.0.0.1:`tick_port`: type 'kvm' when /dev/kvm
-// is usable, 'qemu' (TCG) otherwise; firmware qboot when Debian's qemu
-// ships it (kQboot; it reaches the kernel sooner than SeaBIOS), SeaBIOS
-// otherwise.
-std::string GuestDomainXml(const std::string& name, const std::string& guest, int tick_port);
+// What the benchmark's domains boot: the multiboot kernel `kernel` (the
+// tick guest, see bench_vm_ticks.h), through qboot when `qboot`, else
+// through qemu's default firmware, SeaBIOS.
+struct GuestImage {
+  std::string kernel;
+  bool qboot = false;
+};
 
-// Debian's qboot firmware (package qemu-system-data).
+// Debian's qboot firmware (package qemu-system-data): it reaches the kernel
+// sooner than SeaBIOS.
 inline constexpr char kQboot[] = "/usr/share/qemu/qboot.rom";
-// Whether GuestDomainXml boots through qboot (kQboot exists).
+// Whether kQboot exists.
 bool QbootAvailable();
+
+// A diskless 64 MiB domain named `name` that boots `guest` and sends its
+// serial port's bytes as UDP datagrams to 127.0.0.1:`tick_port`: type 'kvm'
+// when /dev/kvm is usable, 'qemu' (TCG) otherwise.
+std::string GuestDomainXml(const std::string& name, const GuestImage& guest, int tick_port);
 
 // Whether /dev/kvm is usable (domains get KVM rather than TCG).
 bool KvmAvailable();

@@ -130,7 +130,7 @@ struct VmScenario::Before {
 };
 
 VmScenario::VmScenario(BenchCluster* cluster, LibvirtProbe* probe, std::string prefix,
-                       std::string guest)
+                       GuestImage guest)
     : cluster_(cluster),
       probe_(probe),
       prefix_(std::move(prefix)),
@@ -317,7 +317,7 @@ absl::Status VmScenario::FinishSample(const std::string& domain, absl::Time kill
   if (absl::Status destroyed = probe_->Destroy(plain); !destroyed.ok()) return destroyed;
   if (!ticked) return absl::DeadlineExceededError("no tick from the plain domain's guest");
   sample.domain_start = start->running - start->requested;
-  sample.domain_boot = *ticked - start->running;
+  sample.domain_ticking = *ticked - start->requested;
   return absl::OkStatus();
 }
 

@@ -59,8 +59,8 @@ struct Sample {
   bool libvirt_destroyed_first = false;
   absl::Duration domain_start;                  // the plain start timed after it
   // The external probe: kill -> the first tick of the guest that serves
-  // next; and, for the plain start, domain running -> its guest's first tick.
-  absl::Duration served, domain_boot;
+  // next; and, for the plain start, virDomainCreate -> its guest's first tick.
+  absl::Duration served, domain_ticking;
 };
 
 // One 2N group of two VM units, unit i on node hv<i+1>.
@@ -74,8 +74,8 @@ struct VmGroup {
 class VmScenario {
  public:
   // `prefix` makes the domain names unique to this run ("vigil-bench-PID-");
-  // `guest` is the tick guest's kernel (built with the benchmark).
-  VmScenario(BenchCluster* cluster, LibvirtProbe* probe, std::string prefix, std::string guest);
+  // every domain boots `guest`.
+  VmScenario(BenchCluster* cluster, LibvirtProbe* probe, std::string prefix, GuestImage guest);
 
   // Opens the tick probe, creates the nodes and both groups and waits until
   // each SI has a confirmed active and standby whose guest ticks.
@@ -113,7 +113,7 @@ class VmScenario {
   BenchCluster* cluster_;
   LibvirtProbe* probe_;
   std::string prefix_;
-  std::string guest_;
+  GuestImage guest_;
   std::unique_ptr<TickProbe> ticks_;  // set by Setup
   VmGroup failover_, restart_;
   std::vector<pid_t> killed_;
