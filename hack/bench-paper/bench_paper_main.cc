@@ -131,7 +131,7 @@ int VmTable(const std::string& title, const Json& series, const PaperFigure& ope
         opensaf_outage, vmware_outage},
        Info("          probe - Vigil outage",
             Differences(Series(series, "outage_probe"), Series(series, "outage"))),
-       Info("  where: domain running (startTime)->first tick", Series(series, "guest_boot")),
+       Info("  where: running (startTime) -> first tick", Series(series, "guest_boot")),
        {repair_label, Series(series, "repair"), opensaf_repair, Exact(27166, "T.IV")},
        Info("  where: domain start (virDomainCreate->running)", Series(series, "domain_start")),
        Info("  where: libvirt's own stopped-failed event", Series(series, "libvirt_event"))});
@@ -198,8 +198,10 @@ void PrintNotes() {
       "    \"not repaired (T.II)\": OpenSAF alone does not repair a failed node.\n"
       "  - The VM experiment's external client is the tick guest: each domain boots a\n"
       "    tiny kernel that writes a byte to its serial port every millisecond, sent\n"
-      "    as UDP to the benchmark. Vigil confirms a VM active once its domain runs,\n"
-      "    before the guest has booted, so probe - Vigil outage is the guest's boot.\n"
+      "    as UDP to the benchmark. Vigil confirms a VM active once libvirt reports its\n"
+      "    domain running, without waiting for the guest, so probe - Vigil outage is\n"
+      "    the guest's boot less the lag of that report; negative: the guest served\n"
+      "    first (bench_vm --seabios shows a slower firmware's cost).\n"
       "  - Node repair: the benchmark restarts the crashed node's agent at once, so Vigil's\n"
       "    figure excludes a real machine's reboot; VMware HA's ~100 s restarts the VMs\n"
       "    elsewhere.\n");

@@ -43,8 +43,8 @@ std::vector<absl::Duration> CollectPresent(const std::vector<Sample>& samples,
 
 // The guest's own start in a run: its domain running (Vigil's startTime)
 // -> its first tick (the probe). Negative when the guest ticked before the
-// agent had stamped the start (libvirt returns from virDomainCreate a few
-// ms after qemu resumed the guest's CPU).
+// agent had stamped the start: libvirt returns from virDomainCreate only
+// after its own post-start work, while qemu already runs the guest.
 absl::Duration GuestBoot(const Sample& s) { return s.served - s.running; }
 
 void PrintScenario(const char* title, const std::vector<Sample>& samples,
