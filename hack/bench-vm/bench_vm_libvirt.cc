@@ -11,10 +11,18 @@ namespace vigil::bench {
 
 bool KvmAvailable() { return access("/dev/kvm", R_OK | W_OK) == 0; }
 
-std::string DisklessDomainXml(const std::string& name) {
-  return absl::StrCat("<domain type='", KvmAvailable() ? "kvm" : "qemu", "'><name>", name,
-                      "</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
-                      "<os><type arch='x86_64'>hvm</type></os><devices/></domain>");
+bool QbootAvailable() { return access(kQboot, R_OK) == 0; }
+
+std::string GuestDomainXml(const std::string& name, const GuestImage& guest, int tick_port) {
+  const std::string loader =
+      guest.qboot ? absl::StrCat("<loader type='rom' readonly='yes'>", kQboot, "</loader>") : "";
+  return absl::StrCat(
+      "<domain type='", KvmAvailable() ? "kvm" : "qemu", "'><name>", name,
+      "</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type>",
+      loader, "<kernel>", guest.kernel, "</kernel></os><devices><serial type='udp'>",
+      "<source mode='connect' host='127.0.0.1' service='", tick_port, "'/>",
+      "<source mode='bind' host='127.0.0.1' service='0'/><target port='0'/></serial>",
+      "</devices></domain>");
 }
 
 absl::StatusOr<std::unique_ptr<LibvirtProbe>> LibvirtProbe::Open(const std::string& uri) {
@@ -78,9 +86,10 @@ bool LibvirtProbe::Exists(const std::string& domain) {
   return hypervisor_->LookupDomain(domain).code() != absl::StatusCode::kNotFound;
 }
 
-absl::StatusOr<absl::Duration> LibvirtProbe::TimeDomainStart(const std::string& name) {
+absl::StatusOr<LibvirtProbe::Started> LibvirtProbe::StartDomain(const std::string& name,
+                                                                 const std::string& xml) {
   if (!hypervisor_->LookupDomain(name).ok()) {
-    absl::StatusOr<std::string> defined = hypervisor_->DefineDomain(DisklessDomainXml(name));
+    absl::StatusOr<std::string> defined = hypervisor_->DefineDomain(xml);
     if (!defined.ok()) return defined.status();
   }
   const absl::Time start = absl::Now();
@@ -92,11 +101,11 @@ absl::StatusOr<absl::Duration> LibvirtProbe::TimeDomainStart(const std::string& 
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  const absl::Duration took = absl::Now() - start;
-  if (absl::Status destroyed = hypervisor_->DestroyDomain(name); !destroyed.ok()) {
-    return destroyed;
-  }
-  return took;
+  return Started{start, absl::Now()};
+}
+
+absl::Status LibvirtProbe::Destroy(const std::string& domain) {
+  return hypervisor_->DestroyDomain(domain);
 }
 
 absl::Status LibvirtProbe::Remove(const std::string& domain) {

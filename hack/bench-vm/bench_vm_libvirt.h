@@ -4,6 +4,7 @@
 // a killed qemu reaches a subscriber, and how long a plain domain start
 // (virDomainCreate -> running) takes. It also finds a domain's qemu PID for
 // the kill and destroys/undefines the benchmark's own domains at the end.
+// GuestDomainXml describes the benchmark's domains.
 //
 // Thread safety: safe for use from one thread; libvirt's event thread only
 // records events under an internal mutex.
@@ -26,9 +27,24 @@
 
 namespace vigil::bench {
 
-// A diskless 64 MiB domain named `name` (nothing to boot, so it just runs):
-// type 'kvm' when /dev/kvm is usable, 'qemu' (TCG) otherwise.
-std::string DisklessDomainXml(const std::string& name);
+// What the benchmark's domains boot: the multiboot kernel `kernel` (the
+// tick guest, see bench_vm_ticks.h), through qboot when `qboot`, else
+// through qemu's default firmware, SeaBIOS.
+struct GuestImage {
+  std::string kernel;
+  bool qboot = false;
+};
+
+// Debian's qboot firmware (package qemu-system-data): it reaches the kernel
+// sooner than SeaBIOS.
+inline constexpr char kQboot[] = "/usr/share/qemu/qboot.rom";
+// Whether kQboot exists.
+bool QbootAvailable();
+
+// A diskless 64 MiB domain named `name` that boots `guest` and sends its
+// serial port's bytes as UDP datagrams to 127.0.0.1:`tick_port`: type 'kvm'
+// when /dev/kvm is usable, 'qemu' (TCG) otherwise.
+std::string GuestDomainXml(const std::string& name, const GuestImage& guest, int tick_port);
 
 // Whether /dev/kvm is usable (domains get KVM rather than TCG).
 bool KvmAvailable();
@@ -59,10 +75,17 @@ class LibvirtProbe {
   std::optional<StopEvent> WaitStopped(const std::string& domain, absl::Time after,
                                        absl::Duration timeout);
 
-  // Defines the diskless domain `name` (once), starts it (virDomainCreate),
-  // waits until libvirt reports it running, and returns that time; then
-  // destroys it again (the definition stays until Remove).
-  absl::StatusOr<absl::Duration> TimeDomainStart(const std::string& name);
+  // Defines the domain `xml` names (once), starts it (virDomainCreate) and
+  // waits until libvirt reports it running. Returns when it was started and
+  // when it was seen running; the caller destroys it (Destroy), and the
+  // definition stays until Remove. DeadlineExceeded after 30 s.
+  struct Started {
+    absl::Time requested, running;
+  };
+  absl::StatusOr<Started> StartDomain(const std::string& name, const std::string& xml);
+
+  // Destroys the running domain (virDomainDestroy).
+  absl::Status Destroy(const std::string& domain);
 
   // Destroys (if running) and undefines the domain. OK when it does not
   // exist. Only ever called with the benchmark's own domain names.

@@ -27,15 +27,20 @@ Figures Summarize(std::vector<absl::Duration> values);
 void PrintRun(const std::string& what, int run, const Sample& sample);
 
 // The summary tables of both scenarios (REQUIRES: neither is empty) and the
-// verdicts (marked indicative when `smoke`). Returns whether every target
-// was met.
+// verdicts (marked indicative when `smoke`); `platform` says how the
+// domains ran ("TCG, no /dev/kvm, firmware qboot"). Returns whether every
+// target was met.
 bool PrintReport(const std::vector<Sample>& failover, const std::vector<Sample>& restart,
-                 bool kvm, bool smoke);
+                 const std::string& platform, bool smoke);
 
 // Machine-readable per-kill figures for --json (read by hack/bench-paper),
 // in ms and kill order: {"reaction": [...], "recovery": [...], "outage":
-// [...], "repair": [...], "domain_start": [...], "libvirt_event": [...]
-// (only the kills that had one), "invalid": 0}.
+// [...] (Vigil's), "outage_probe": [...] (kill -> first tick of the new
+// active), "guest_boot": [...] (its domain running, Vigil's startTime ->
+// that tick; negative when the tick came first), "repair":
+// [...], "domain_start": [...], "domain_ticking": [...] (the plain start's
+// virDomainCreate -> first tick), "libvirt_event": [...] (only the kills
+// that had one), "invalid": 0}.
 nlohmann::json SamplesJson(const std::vector<Sample>& samples);
 
 }  // namespace vigil::bench

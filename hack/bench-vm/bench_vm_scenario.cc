@@ -14,6 +14,9 @@ namespace {
 using api::Json;
 
 constexpr absl::Duration kStepTimeout = absl::Seconds(30);
+// An active whose guest was not heard for this long is not serving (it
+// ticks every millisecond).
+constexpr absl::Duration kServingGap = absl::Milliseconds(100);
 constexpr char kHypervisor[] = "qemu:///system";
 
 Json Meta(const std::string& kind, const std::string& name) {
@@ -41,14 +44,14 @@ Json GroupObject(const std::string& name) {
                    {"recovery", {{"componentRestartMax", 100000}}}});
 }
 
-Json VmComponent(const std::string& name, const std::string& unit, const std::string& domain,
+Json VmComponent(const std::string& name, const std::string& unit, const std::string& domain_xml,
                  const std::string& recovery) {
   return WithSpec(Meta("Component", name),
                   {{"serviceUnit", unit},
                    {"csTypes", {"vm"}},
                    {"recovery", recovery},
                    {"virtualMachine",
-                    {{"domainXML", DisklessDomainXml(domain)},
+                    {{"domainXML", domain_xml},
                      {"shutdownTimeout", "500ms"},
                      {"startTimeout", "60s"}}}});
 }
@@ -101,6 +104,11 @@ bool Confirmed(const Json& instance_status, const std::string& unit, const std::
   return false;
 }
 
+bool Serving(TickProbe& ticks, const std::string& domain) {
+  const std::optional<absl::Time> heard = ticks.LastHeard(domain);
+  return heard && absl::Now() - *heard < kServingGap;
+}
+
 Sample Measured(const std::string& from, const std::string& to, absl::Time killed,
                 absl::Time failed, absl::Time confirmed) {
   Sample s;
@@ -121,10 +129,12 @@ struct VmScenario::Before {
   std::string repair;    // the unit's inServiceSince or the component's startTime
 };
 
-VmScenario::VmScenario(BenchCluster* cluster, LibvirtProbe* probe, std::string prefix)
+VmScenario::VmScenario(BenchCluster* cluster, LibvirtProbe* probe, std::string prefix,
+                       GuestImage guest)
     : cluster_(cluster),
       probe_(probe),
       prefix_(std::move(prefix)),
+      guest_(std::move(guest)),
       failover_(MakeGroup("fo", prefix_)),
       restart_(MakeGroup("rs", prefix_)) {}
 
@@ -137,7 +147,14 @@ std::vector<std::string> VmScenario::Domains() const {
   return names;
 }
 
+std::string VmScenario::DomainXml(const std::string& domain) const {
+  return GuestDomainXml(domain, guest_, ticks_->Port(domain));
+}
+
 absl::Status VmScenario::Setup() {
+  absl::StatusOr<std::unique_ptr<TickProbe>> ticks = TickProbe::Open(Domains());
+  if (!ticks.ok()) return ticks.status();
+  ticks_ = std::move(*ticks);
   for (const std::string node : {"hv1", "hv2"}) {
     if (absl::Status s = cluster_->Apply(NodeObject(node)); !s.ok()) return s;
   }
@@ -157,7 +174,7 @@ absl::Status VmScenario::CreateGroup(const VmGroup& g, const std::string& recove
                                {{"serviceGroup", g.group},
                                 {"node", i == 0 ? "hv1" : "hv2"},
                                 {"rank", i + 1}}));
-    objects.push_back(VmComponent(g.components[i], g.units[i], g.domains[i], recovery));
+    objects.push_back(VmComponent(g.components[i], g.units[i], DomainXml(g.domains[i]), recovery));
   }
   objects.push_back(WithSpec(Meta("ServiceInstance", g.si),
                              {{"serviceGroup", g.group},
@@ -175,8 +192,8 @@ Json VmScenario::StatusOf(const std::string& kind, const std::string& name) {
 }
 
 // Waits until the SI has a confirmed active on one unit and a confirmed
-// standby on the other, with the active's domain running; returns the
-// active unit's index.
+// standby on the other, with the active's domain running and its guest
+// ticking; returns the active unit's index.
 absl::StatusOr<int> VmScenario::WaitSteady(const VmGroup& g, absl::Duration timeout) {
   int active = -1;
   const bool steady = WaitUntil(
@@ -184,7 +201,7 @@ absl::StatusOr<int> VmScenario::WaitSteady(const VmGroup& g, absl::Duration time
         const Json si = StatusOf("ServiceInstance", g.si);
         for (int i = 0; i < 2; ++i) {
           if (Confirmed(si, g.units[i], "Active") && Confirmed(si, g.units[1 - i], "Standby") &&
-              probe_->Running(g.domains[i])) {
+              probe_->Running(g.domains[i]) && Serving(*ticks_, g.domains[i])) {
             active = i;
             return true;
           }
@@ -229,6 +246,17 @@ absl::StatusOr<absl::Time> VmScenario::WaitStatusTime(const std::string& kind,
                      "': ", StatusOf(kind, name).dump()));
   }
   return *time;
+}
+
+// kill -> the first tick of a guest of `domain` started after the kill.
+absl::StatusOr<absl::Duration> VmScenario::WaitServed(const std::string& domain,
+                                                      absl::Time killed) {
+  std::optional<absl::Time> served = ticks_->WaitStarted(domain, killed, kStepTimeout);
+  if (!served) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("no tick from a guest of ", domain, " started after the kill"));
+  }
+  return *served - killed;
 }
 
 absl::StatusOr<absl::Time> VmScenario::WaitFailure(const std::string& component,
@@ -282,9 +310,14 @@ absl::Status VmScenario::FinishSample(const std::string& domain, absl::Time kill
       sample.libvirt_destroyed_first = true;
     }
   }
-  absl::StatusOr<absl::Duration> start = probe_->TimeDomainStart(prefix_ + "probe");
+  const std::string plain = prefix_ + "probe";
+  absl::StatusOr<LibvirtProbe::Started> start = probe_->StartDomain(plain, DomainXml(plain));
   if (!start.ok()) return start.status();
-  sample.domain_start = *start;
+  std::optional<absl::Time> ticked = ticks_->WaitStarted(plain, start->requested, kStepTimeout);
+  if (absl::Status destroyed = probe_->Destroy(plain); !destroyed.ok()) return destroyed;
+  if (!ticked) return absl::DeadlineExceededError("no tick from the plain domain's guest");
+  sample.domain_start = start->running - start->requested;
+  sample.domain_ticking = *ticked - start->requested;
   return absl::OkStatus();
 }
 
@@ -305,8 +338,11 @@ absl::StatusOr<Sample> VmScenario::FailoverRun() {
   absl::StatusOr<absl::Time> repaired =
       WaitStatusTime("ServiceUnit", g.units[i], "/inServiceSince", before.repair);
   if (!repaired.ok()) return repaired.status();
+  absl::StatusOr<absl::Duration> served = WaitServed(g.domains[j], *killed);
+  if (!served.ok()) return served.status();
   Sample s = Measured(g.units[i], g.units[j], *killed, *failed, *confirmed);
   s.repair = *repaired - *failed;
+  s.served = *served;
   Breakdown(g, j, *killed, s);
   if (absl::Status done = FinishSample(g.domains[i], *killed, s); !done.ok()) return done;
   return s;
@@ -330,9 +366,12 @@ absl::StatusOr<Sample> VmScenario::RestartRun() {
   if (!running.ok()) return running.status();
   absl::StatusOr<absl::Time> confirmed = WaitConfirmed(g, g.units[i], before.assigned);
   if (!confirmed.ok()) return confirmed.status();
+  absl::StatusOr<absl::Duration> served = WaitServed(g.domains[i], *killed);
+  if (!served.ok()) return served.status();
   Sample s = Measured(g.units[i], g.units[i], *killed, *failed, *confirmed);
   s.repair = *running - *failed;
   s.running = *running - *killed;
+  s.served = *served;
   if (absl::Status done = FinishSample(g.domains[i], *killed, s); !done.ok()) return done;
   return s;
 }

@@ -17,12 +17,20 @@
 // startTime, its domain running again). Each run also records libvirt's own
 // stopped-failed event for the kill, and times one plain domain start.
 //
+// Every domain boots the tick guest, and a TickProbe plays the VM service's
+// external client: served = kill -> the first tick of the guest that serves
+// next (failover: the other unit's domain, started by the failover; restart:
+// the same domain started again). Vigil confirms a VM active once its domain
+// runs, before its guest has booted, so served - outage is the guest's boot
+// (domain running -> first tick), reported as such.
+//
 // Thread safety: use from one thread.
 #ifndef VIGIL_HACK_BENCH_VM_BENCH_VM_SCENARIO_H_
 #define VIGIL_HACK_BENCH_VM_BENCH_VM_SCENARIO_H_
 
 #include <sys/types.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +40,7 @@
 #include "api/object.h"
 #include "hack/bench-vm/bench_vm_cluster.h"
 #include "hack/bench-vm/bench_vm_libvirt.h"
+#include "hack/bench-vm/bench_vm_ticks.h"
 
 namespace vigil::bench {
 
@@ -49,6 +58,9 @@ struct Sample {
   std::optional<absl::Duration> libvirt_event;
   bool libvirt_destroyed_first = false;
   absl::Duration domain_start;                  // the plain start timed after it
+  // The external probe: kill -> the first tick of the guest that serves
+  // next; and, for the plain start, virDomainCreate -> its guest's first tick.
+  absl::Duration served, domain_ticking;
 };
 
 // One 2N group of two VM units, unit i on node hv<i+1>.
@@ -61,11 +73,13 @@ struct VmGroup {
 
 class VmScenario {
  public:
-  // `prefix` makes the domain names unique to this run ("vigil-bench-PID-").
-  VmScenario(BenchCluster* cluster, LibvirtProbe* probe, std::string prefix);
+  // `prefix` makes the domain names unique to this run ("vigil-bench-PID-");
+  // every domain boots `guest`.
+  VmScenario(BenchCluster* cluster, LibvirtProbe* probe, std::string prefix, GuestImage guest);
 
-  // Creates the nodes and both groups and waits until each SI has a
-  // confirmed active and standby. DeadlineExceeded if that takes over 60 s.
+  // Opens the tick probe, creates the nodes and both groups and waits until
+  // each SI has a confirmed active and standby whose guest ticks.
+  // DeadlineExceeded if that takes over 60 s.
   absl::Status Setup();
 
   // Kills the failover group's active qemu and measures its failover.
@@ -80,6 +94,7 @@ class VmScenario {
 
  private:
   struct Before;  // statuses read just before a kill
+  std::string DomainXml(const std::string& domain) const;
   absl::Status CreateGroup(const VmGroup& g, const std::string& recovery);
   absl::StatusOr<int> WaitSteady(const VmGroup& g, absl::Duration timeout);
   absl::StatusOr<absl::Time> Kill(const std::string& domain);
@@ -87,6 +102,7 @@ class VmScenario {
                                          const std::string& previous);
   absl::StatusOr<absl::Time> WaitConfirmed(const VmGroup& g, const std::string& unit,
                                            const std::string& previous);
+  absl::StatusOr<absl::Duration> WaitServed(const std::string& domain, absl::Time killed);
   absl::StatusOr<absl::Time> WaitStatusTime(const std::string& kind, const std::string& name,
                                             const std::string& field,
                                             const std::string& previous);
@@ -97,6 +113,8 @@ class VmScenario {
   BenchCluster* cluster_;
   LibvirtProbe* probe_;
   std::string prefix_;
+  GuestImage guest_;
+  std::unique_ptr<TickProbe> ticks_;  // set by Setup
   VmGroup failover_, restart_;
   std::vector<pid_t> killed_;
 };
