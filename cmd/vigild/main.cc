@@ -9,14 +9,11 @@
 // On a non-loopback address (or with --tls) it serves HTTPS only and requires
 // bearer tokens (cmd/vigild/security.h, docs/security.md); the credentials
 // are generated in the data dir on first start.
-#include <malloc.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -36,6 +33,7 @@
 #include "api/duration.h"
 #include "api/object.h"
 #include "auth/files.h"
+#include "base/malloc_trimmer.h"
 #include "auth/token_file.h"
 #include "client/http_client.h"
 #include "cmd/vigild/fence_local.h"
@@ -54,6 +52,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using vigil::api::Json;
+
+// Heap tuning (base/malloc_trimmer.h): measured at 10,000 SIs, glibc's
+// default 8 arenas per core kept 597 of 974 MiB free. The trim's cost is
+// that of walking the free chunks, each arena locked in turn.
+constexpr int kMallocArenas = 2;
+constexpr std::chrono::milliseconds kMallocTrimInterval{std::chrono::seconds(5)};
 
 // A node agent's lease timing (agent/lease_keeper.h), as duration flags.
 struct LeaseFlags {
@@ -98,26 +102,6 @@ struct Component {
 };
 
 void Log(const std::string& line) { std::cerr << "vigild: " << line << std::endl; }
-
-// glibc gives each thread that allocates under contention an arena of its
-// own, up to 8 per core. vigild runs ~200 threads (one per API connection,
-// informers, workers); a list of 10,000 objects parses and serializes ~100 MB
-// in whichever arena its thread got, and each arena keeps its peak. Measured
-// at 10,000 SIs (docs/benchmarks.md, Scale): 16 arenas held 974 MiB of which
-// 597 MiB free. Two arenas reuse one another's free memory; on a machine of
-// a few cores the lock contention this adds is not measurable. An operator's
-// own MALLOC_ARENA_MAX or glibc.malloc.arena_max tunable wins.
-void LimitMallocArenas() {
-#ifdef __GLIBC__
-  constexpr int kArenas = 2;
-  const char* tunables = getenv("GLIBC_TUNABLES");
-  if (getenv("MALLOC_ARENA_MAX") != nullptr ||
-      (tunables != nullptr && std::strstr(tunables, "arena_max") != nullptr)) {
-    return;
-  }
-  mallopt(M_ARENA_MAX, kArenas);
-#endif
-}
 
 std::string DefaultNodeName() {
   char host[256] = {};
@@ -342,6 +326,7 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
     return 1;
   }
   vigil::server::Registry registry(std::shared_ptr<vigil::store::Store>(std::move(*store)));
+  const vigil::MallocTrimmer trimmer(kMallocTrimInterval);
   vigil::metrics::Registry metrics;
   absl::StatusOr<vigil::controllers::IncidentRecorderOptions> recorder_options =
       RecorderOptions(flags.incidents, &metrics);
@@ -519,7 +504,7 @@ void AddSecurityFlags(CLI::App& app, vigil::vigild::SecurityFlags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  LimitMallocArenas();  // before any thread starts
+  vigil::LimitMallocArenas(kMallocArenas);  // before any thread starts
   const sigset_t signals = BlockShutdownSignals();
   Flags flags;
   CLI::App app{"vigild: the Vigil daemon (API server, store, controllers, node agent)",
