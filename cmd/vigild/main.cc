@@ -53,10 +53,9 @@ namespace {
 namespace fs = std::filesystem;
 using vigil::api::Json;
 
-// Heap tuning (base/malloc_trimmer.h): measured at 10,000 SIs, glibc's
-// default 8 arenas per core kept 597 of 974 MiB free. The trim's cost is
-// that of walking the free chunks, each arena locked in turn.
-constexpr int kMallocArenas = 2;
+// How often vigild returns free heap pages to the system
+// (base/malloc_trimmer.h): at 10,000 SIs glibc's arenas kept 597 of 974 MiB
+// free. A trim walks the free chunks, each arena locked in turn.
 constexpr std::chrono::milliseconds kMallocTrimInterval{std::chrono::seconds(5)};
 
 // A node agent's lease timing (agent/lease_keeper.h), as duration flags.
@@ -504,7 +503,6 @@ void AddSecurityFlags(CLI::App& app, vigil::vigild::SecurityFlags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  vigil::LimitMallocArenas(kMallocArenas);  // before any thread starts
   const sigset_t signals = BlockShutdownSignals();
   Flags flags;
   CLI::App app{"vigild: the Vigil daemon (API server, store, controllers, node agent)",
