@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -99,6 +100,16 @@ class Client {
   // Watches one kind. See ListOptions for the start revision.
   virtual absl::StatusOr<std::unique_ptr<WatchStream>> Watch(
       const std::string& kind, const ListOptions& options = {}) = 0;
+
+  // `obj` as an immutable object for a long-lived cache (an informer's).
+  // An implementation may return the copy already handed out for the same
+  // version (kind, name, resourceVersion), so that the caches of one process
+  // hold one copy of it; this one returns a new one.
+  // REQUIRES: obj was read through this client (Get, List, Watch) and not
+  // modified.
+  virtual std::shared_ptr<const Json> Share(Json obj) {
+    return std::make_shared<const Json>(std::move(obj));
+  }
 };
 
 }  // namespace vigil::client

@@ -77,7 +77,7 @@ absl::StatusOr<int64_t> Informer::Relist() {
   std::map<std::string, ObjectPtr> fresh;
   for (api::Json& item : list->items) {
     std::string name = api::NameOf(item);
-    fresh.emplace(std::move(name), std::make_shared<const api::Json>(std::move(item)));
+    fresh.emplace(std::move(name), client_->Share(std::move(item)));
   }
   std::map<std::string, ObjectPtr> old;
   {
@@ -119,19 +119,21 @@ absl::Status Informer::WatchFrom(int64_t revision) {
       status = event.status();
       break;
     }
-    if (event->has_value()) Apply(**event);
+    if (event->has_value()) Apply(**std::move(event));
   }
   std::lock_guard lock(mu_);
   stream_.reset();
   return status;
 }
 
-void Informer::Apply(const client::WatchEvent& event) {
+void Informer::Apply(client::WatchEvent event) {
   using Type = client::WatchEvent::Type;
   if (event.type == Type::kBookmark) return;
   const std::string name = api::NameOf(event.object);
   ObjectPtr old_obj;
   ObjectPtr new_obj;
+  // Shared before taking the lock: Share may wait on other informers.
+  if (event.type != Type::kDeleted) new_obj = client_->Share(std::move(event.object));
   {
     std::lock_guard lock(mu_);
     auto it = cache_.find(name);
@@ -139,7 +141,6 @@ void Informer::Apply(const client::WatchEvent& event) {
     if (event.type == Type::kDeleted) {
       cache_.erase(name);
     } else {
-      new_obj = std::make_shared<const api::Json>(event.object);
       cache_[name] = new_obj;
     }
   }

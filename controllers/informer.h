@@ -1,7 +1,8 @@
 // Informer: a local, read-only cache of one kind kept current by list + watch
 // through a Client, with change notifications for controllers.
 //
-// The cache holds immutable snapshots (shared_ptr<const Json>): callers never
+// The cache holds immutable snapshots (shared_ptr<const Json>, made by
+// Client::Share, so informers of one process may share them): callers never
 // mutate cached objects; they copy before writing. After a watch error
 // (compaction, a broken connection) the informer re-lists, diffs against its
 // cache and notifies the differences, so no change is ever missed for good.
@@ -64,7 +65,7 @@ class Informer {
   absl::StatusOr<int64_t> Relist();
   // Streams changes after `revision` until an error or Stop().
   absl::Status WatchFrom(int64_t revision);
-  void Apply(const client::WatchEvent& event);
+  void Apply(client::WatchEvent event);
   void Notify(const ObjectPtr& old_obj, const ObjectPtr& new_obj);
 
   client::Client* const client_;

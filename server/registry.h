@@ -26,6 +26,7 @@
 #include "api/labels.h"
 #include "client/client.h"
 #include "server/merge_patch.h"
+#include "server/object_interner.h"
 #include "store/store.h"
 
 namespace vigil::server {
@@ -78,6 +79,9 @@ class Registry : public client::Client {
   absl::StatusOr<std::unique_ptr<client::WatchStream>> Watch(
       const std::string& kind, const client::ListOptions& options = {}) override;
 
+  // Interned (server/object_interner.h): readers of one version share it.
+  std::shared_ptr<const client::Json> Share(client::Json obj) override;
+
   // Patch with an explicit patch type (the HTTP server also takes RFC 6902
   // JSON patches). Patch() is ApplyPatch with PatchType::kMerge. A patch
   // carrying metadata.resourceVersion is a compare-and-swap; otherwise
@@ -117,6 +121,7 @@ class Registry : public client::Client {
 
   std::shared_ptr<store::Store> store_;
   AuditSink audit_sink_;
+  ObjectInterner interner_;
 };
 
 }  // namespace vigil::server

@@ -54,6 +54,10 @@ absl::StatusOr<client::ObjectList> Registry::List(
   return out;
 }
 
+std::shared_ptr<const Json> Registry::Share(Json obj) {
+  return interner_.Intern(std::move(obj));
+}
+
 absl::StatusOr<std::unique_ptr<client::WatchStream>> Registry::Watch(
     const std::string& kind, const client::ListOptions& options) {
   absl::StatusOr<const api::KindInfo*> info = ResolveKind(kind);

@@ -34,6 +34,7 @@
 #include "api/object.h"
 #include "auth/files.h"
 #include "auth/token_file.h"
+#include "base/malloc_trimmer.h"
 #include "client/http_client.h"
 #include "cmd/vigild/fence_local.h"
 #include "cmd/vigild/security.h"
@@ -51,6 +52,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using vigil::api::Json;
+
+// How often vigild returns free heap pages to the system
+// (base/malloc_trimmer.h): at 10,000 SIs glibc's arenas kept 597 of 974 MiB
+// free. A trim walks the free chunks, each arena locked in turn.
+constexpr std::chrono::milliseconds kMallocTrimInterval{std::chrono::seconds(5)};
 
 // A node agent's lease timing (agent/lease_keeper.h), as duration flags.
 struct LeaseFlags {
@@ -319,6 +325,7 @@ int Serve(const Flags& flags, const vigil::server::ApiServerOptions& listen,
     return 1;
   }
   vigil::server::Registry registry(std::shared_ptr<vigil::store::Store>(std::move(*store)));
+  const vigil::MallocTrimmer trimmer(kMallocTrimInterval);
   vigil::metrics::Registry metrics;
   absl::StatusOr<vigil::controllers::IncidentRecorderOptions> recorder_options =
       RecorderOptions(flags.incidents, &metrics);

@@ -107,6 +107,28 @@ TEST_F(InformerTest, RelistsAfterCompactionWithoutLosingChanges) {
   informer.Stop();
 }
 
+// Through a Registry, informers of one kind hold one copy of each version,
+// both after their first list and after a watch event.
+TEST_F(InformerTest, InformersOfOneRegistryShareEachVersion) {
+  Create(Group("listed"));
+  Informer first(registry_.get(), "ServiceGroup");
+  Informer second(registry_.get(), "ServiceGroup");
+  Recorder first_saw, second_saw;
+  first.AddHandler([&](const ObjectPtr& o, const ObjectPtr& n) { first_saw.Record(o, n); });
+  second.AddHandler([&](const ObjectPtr& o, const ObjectPtr& n) { second_saw.Record(o, n); });
+  ASSERT_TRUE(StartInformers({&first, &second}, milliseconds(5000)).ok());
+  EXPECT_EQ(first.Get("listed"), second.Get("listed"));
+
+  Create(Group("watched"));
+  for (Recorder* recorder : {&first_saw, &second_saw}) {
+    ASSERT_TRUE(recorder->WaitFor([&] { return recorder->adds_.contains("watched"); }));
+  }
+  ASSERT_NE(first.Get("watched"), nullptr);
+  EXPECT_EQ(first.Get("watched"), second.Get("watched"));
+  first.Stop();
+  second.Stop();
+}
+
 TEST_F(InformerTest, StopReturnsPromptlyAndRunsNoHandlerAfterwards) {
   Informer informer(registry_.get(), "ServiceGroup");
   std::atomic<bool> stopped{false};
