@@ -223,15 +223,21 @@ class ControllerLiveTest : public ::testing::Test {
         std::make_unique<AssignmentController>(client ? client : registry_.get(), options);
     ASSERT_TRUE(controller_->Start().ok());
   }
-  // Two ready nodes, a 2N group with units a (rank 1) and b (rank 2) in
-  // service, one SI; controller and agent running.
+  // A 2N group with units `a` on n1 (rank 1) and `b` on n2 (rank 2), in
+  // service for an hour, and one SI.
+  void CreateTwoN(const std::string& group, const std::string& a, const std::string& b,
+                  const std::string& si) {
+    Create(Group(group, "2N"));
+    Create(Unit(a, group, "n1", 1, InServiceStatus(absl::Now() - absl::Hours(1))));
+    Create(Unit(b, group, "n2", 2, InServiceStatus(absl::Now() - absl::Hours(1))));
+    Create(Instance(si, group));
+  }
+  // Two ready nodes, the 2N group g (units a, b; SI s); controller and
+  // agent running.
   void StartTwoN() {
     Create(ReadyNode("n1"));
     Create(ReadyNode("n2"));
-    Create(Group("g", "2N"));
-    Create(Unit("a", "g", "n1", 1, InServiceStatus(absl::Now() - absl::Hours(1))));
-    Create(Unit("b", "g", "n2", 2, InServiceStatus(absl::Now() - absl::Hours(1))));
-    Create(Instance("s", "g"));
+    CreateTwoN("g", "a", "b", "s");
     agent_->Start();
     StartController();
   }
@@ -426,19 +432,13 @@ TEST_F(ControllerLiveTest, RestartOfTheControllerDisturbsNothing) {
 TEST_F(ControllerLiveTest, AGroupWhoseWritesHangDoesNotHoldUpAnother) {
   Create(ReadyNode("n1"));
   Create(ReadyNode("n2"));
-  Create(Group("g1", "2N"));
-  Create(Unit("a1", "g1", "n1", 1, InServiceStatus(absl::Now() - absl::Hours(1))));
-  Create(Unit("b1", "g1", "n2", 2, InServiceStatus(absl::Now() - absl::Hours(1))));
-  Create(Instance("held", "g1"));
+  CreateTwoN("g1", "a1", "b1", "held");
   agent_->Start();
   HoldingClient holding(registry_.get(), "held");
   StartController(&holding);
   ASSERT_TRUE(holding.WaitUntilHolding());
 
-  Create(Group("g2", "2N"));
-  Create(Unit("a2", "g2", "n1", 1, InServiceStatus(absl::Now() - absl::Hours(1))));
-  Create(Unit("b2", "g2", "n2", 2, InServiceStatus(absl::Now() - absl::Hours(1))));
-  Create(Instance("free", "g2"));
+  CreateTwoN("g2", "a2", "b2", "free");
   EXPECT_TRUE(WaitFor([&] { return Settled("free") == "Active:a2 Standby:b2 "; }))
       << Get("ServiceInstance", "free").dump(2);
   EXPECT_EQ(Settled("held"), "");
