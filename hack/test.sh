@@ -31,7 +31,7 @@ timeout --kill-after=10 2400 ctest --test-dir "$build" --output-on-failure -j2 2
   tee "$log" || status=$?
 if [ "$status" -ne 0 ]; then
   # Tests that started but never reported: the ones that hung.
-  comm -23 <(sed -nE 's/^ *Start +([0-9]+): (.*)$/\1 \2/p' "$log" | sort) \
+  comm -23 <(sed -nE 's/^ *Start +([0-9]+): ([^ ]+).*$/\1 \2/p' "$log" | sort) \
            <(sed -nE 's/.*Test +#([0-9]+): ([^ ]+) .*/\1 \2/p' "$log" | sort) |
     sed 's/^/UNFINISHED: test #/' >&2
 fi

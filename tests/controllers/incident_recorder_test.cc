@@ -92,6 +92,12 @@ class IncidentRecorderTest : public ::testing::Test {
     absl::StatusOr<client::ObjectList> list = registry_->List("Incident");
     return list.ok() ? list->items : std::vector<Json>();
   }
+  // The phase of the only Incident; "" while there is not exactly one or its
+  // status is not written yet (an Incident is created first, its status after).
+  std::string OnlyIncidentPhase() {
+    std::vector<Json> items = Incidents();
+    return items.size() == 1 ? items[0].value("status", Json::object()).value("phase", "") : "";
+  }
   bool WaitFor(const std::function<bool()>& done) {
     for (int i = 0; i < 2500; ++i) {
       if (done()) return true;
@@ -113,11 +119,8 @@ TEST_F(IncidentRecorderTest, StoresTheIncidentTheSummaryAndTheMetrics) {
   ASSERT_NO_FATAL_FAILURE(StartRecorder(10));
   Fail("ProcessExited: process 7 killed by SIGKILL");
   SetActive("b");
-  ASSERT_TRUE(WaitFor([&] {
-    std::vector<Json> items = Incidents();
-    return items.size() == 1 &&
-           items[0].value("status", Json::object()).value("phase", "") == "Recovered";
-  })) << (Incidents().empty() ? "none" : Incidents()[0].dump(2));
+  ASSERT_TRUE(WaitFor([&] { return OnlyIncidentPhase() == "Recovered"; }))
+      << (Incidents().empty() ? "none" : Incidents()[0].dump(2));
   const Json incident = Incidents()[0];
   EXPECT_EQ(incident["spec"].value("failedName", ""), "ca");
   EXPECT_EQ(incident["spec"].value("source", ""), "pidfd");
@@ -167,18 +170,16 @@ TEST_F(IncidentRecorderTest, AFailureFoundAtStartIsNotANewIncident) {
 TEST_F(IncidentRecorderTest, AnIncidentLeftOpenIsTakenUpByTheNextRecorder) {
   ASSERT_NO_FATAL_FAILURE(StartRecorder(10));
   Fail("ProcessExited: process 7 killed by SIGKILL");
-  ASSERT_TRUE(WaitFor([&] { return Incidents().size() == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return OnlyIncidentPhase() == "Open"; }))
+      << (Incidents().empty() ? "none" : Incidents()[0].dump(2));
   const std::string name = api::NameOf(Incidents()[0]);
-  EXPECT_EQ(Incidents()[0]["status"].value("phase", ""), "Open");
   recorder_->Stop();
   recorder_.reset();
   SetActive("b");  // recovered while no recorder ran
 
   ASSERT_NO_FATAL_FAILURE(StartRecorder(10, /*with_metrics=*/false));
-  ASSERT_TRUE(WaitFor([&] {
-    std::vector<Json> items = Incidents();
-    return items.size() == 1 && items[0]["status"].value("phase", "") == "Recovered";
-  })) << Incidents()[0].dump(2);
+  ASSERT_TRUE(WaitFor([&] { return OnlyIncidentPhase() == "Recovered"; }))
+      << Incidents()[0].dump(2);
   const Json incident = Incidents()[0];
   EXPECT_EQ(api::NameOf(incident), name);
   EXPECT_EQ(incident["status"].value("recoveryAction", ""), "Failover");
